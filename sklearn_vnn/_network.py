@@ -1,0 +1,214 @@
+"""The VNN forward and backward passes, as pure functions.
+
+Nothing here knows scikit-learn or keeps state. Names follow the paper and
+DESIGN.md: ``Z`` pre-activation, ``Phi`` basis values, ``C`` coefficients,
+``A`` activation; ``dX`` always means dLoss/dX.
+
+Hidden layer l (paper eq. 3, and Sec. III for one activation per neuron)::
+
+    Z   = A_prev @ W + b                     # (n_samples, n_units)
+    Phi = [f_1(Z), ..., f_M(Z)]              # (M, n_samples, n_units)
+    A   = sum_k C_k Phi_k                    # scope 'layer',  C: (M,)
+    A_j = sum_k C_jk Phi_k[:, j]             # scope 'neuron', C: (n_units, M)
+
+Backward (chain rule, read right to left): the loss reaches A through the
+next layer's weights; A depends on C linearly (so dC collects dA * Phi) and
+on Z through F'(Z) = sum_k C_k f_k'(Z) (so dZ = dA * F'(Z)); Z depends on W,
+b and A_prev linearly::
+
+    dC  = sum_{samples, units} dA * Phi       # 'layer':  eqs. 6, 12
+    dC_j = sum_{samples} dA_j * Phi_j         # 'neuron': eqs. 15, 19, 20
+    dZ  = dA * F'(Z)
+    dW  = A_prev.T @ dZ,  db = sum_samples dZ,  dA_prev = dZ @ W.T
+
+The output layer is linear, optionally followed by one layer-shared learned
+combination (end of paper Sec. II); the link (softmax, ...) lives in
+``_losses.py``.
+
+All parameters live as views into one flat vector (see :class:`Layout`),
+and so do their gradients.
+"""
+
+import numpy as np
+from sklearn.utils.extmath import safe_sparse_dot
+
+
+class Layout:
+    """Where each weight, intercept and coefficient array sits in the flat vector.
+
+    Order: all weight matrices, then all intercepts (as MLP packs them), then
+    the hidden layers' coefficients, then the output coefficients. Keeping
+    the coefficients last makes "freeze the activations" a slice:
+    ``theta[:n_weights_biases]``.
+
+    Parameters
+    ----------
+    layer_units : list of int
+        ``[n_features, *hidden_layer_sizes, n_outputs]``.
+    n_basis : int
+    scope : {'layer', 'neuron'}
+    learn_output : bool
+        Whether the output layer has a learned (layer-shared) combination.
+    """
+
+    def __init__(self, layer_units, n_basis, scope, learn_output):
+        self.layer_units = list(layer_units)
+        self.n_basis = n_basis
+        self.scope = scope
+        self.learn_output = learn_output
+        shapes = [(a, b) for a, b in zip(layer_units[:-1], layer_units[1:])]
+        shapes += [(b,) for b in layer_units[1:]]
+        for units in layer_units[1:-1]:
+            shapes.append((n_basis,) if scope == "layer" else (units, n_basis))
+        if learn_output:
+            shapes.append((n_basis,))
+        self.shapes = shapes
+        sizes = [int(np.prod(s)) for s in shapes]
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        self.size = int(self.offsets[-1])
+        n_layers = len(layer_units) - 1
+        self.n_layers = n_layers
+        self.n_weights_biases = int(self.offsets[2 * n_layers])
+
+    def views(self, theta):
+        """Split ``theta`` into (weights, biases, hidden_C, output_C) views."""
+        arrays = [
+            theta[a:b].reshape(shape)
+            for a, b, shape in zip(self.offsets[:-1], self.offsets[1:], self.shapes)
+        ]
+        n = self.n_layers
+        weights, biases = arrays[:n], arrays[n : 2 * n]
+        hidden_C = arrays[2 * n : 2 * n + n - 1]
+        output_C = arrays[-1] if self.learn_output else None
+        return weights, biases, hidden_C, output_C
+
+    def pack(self, weights, biases, hidden_C, output_C, dtype):
+        """A new flat vector holding copies of the given arrays."""
+        theta = np.empty(self.size, dtype=dtype)
+        parts = list(weights) + list(biases) + list(hidden_C)
+        if self.learn_output:
+            parts.append(output_C)
+        for a, b, shape, part in zip(
+            self.offsets[:-1], self.offsets[1:], self.shapes, parts
+        ):
+            part = np.asarray(part)
+            if part.shape != shape:
+                raise ValueError(
+                    f"Parameter array has shape {part.shape}, expected {shape}."
+                )
+            theta[a:b] = part.ravel()
+        return theta
+
+
+def combine(Phi, C):
+    """The learned activation from basis values: ``sum_k C_k Phi_k``.
+
+    Phi has shape (M, n_samples, n_units); C has shape (M,) (one combination
+    for the layer, eq. 3) or (n_units, M) (one per neuron, Sec. III).
+    """
+    if C.ndim == 1:
+        return np.tensordot(C, Phi, axes=(0, 0))
+    return np.einsum("kij,jk->ij", Phi, C, optimize=False)
+
+
+def coefficient_gradient(Phi, dA):
+    """dLoss/dC from the basis values and dA (eqs. 6/12 and 15/19/20)."""
+    return np.tensordot(Phi, dA, axes=([1, 2], [0, 1]))
+
+
+def neuron_coefficient_gradient(Phi, dA):
+    """dLoss/dC_j for one combination per neuron: shape (n_units, M)."""
+    return np.einsum("kij,ij->jk", Phi, dA, optimize=False)
+
+
+def activate(Z, C, basis, need_backward):
+    """Apply a learned activation to ``Z``.
+
+    Returns ``(A, Phi, F')``: the activation, and when ``need_backward`` the
+    basis values (for dC) and ``F'(Z) = sum_k C_k f_k'(Z)`` (for dZ).
+    """
+    Phi, dPhi = basis.evaluate(Z, derivative=need_backward)
+    A = combine(Phi, C)
+    if not need_backward:
+        return A, None, None
+    return A, Phi, combine(dPhi, C)
+
+
+def forward(X, weights, biases, hidden_C, output_C, basis, need_backward=True):
+    """Forward pass up to the output layer's pre-link value.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    weights, biases : lists of arrays, one per layer
+    hidden_C : list of arrays, one per hidden layer
+    output_C : array of shape (M,) or None
+    basis : bases.Basis
+    need_backward : bool
+        Keep what :func:`backward` needs.
+
+    Returns
+    -------
+    G : ndarray of shape (n_samples, n_outputs)
+        Output before the link (the link maps it to predictions).
+    cache : list or None
+        Per layer ``(A_prev, Phi, F')``; the last entry is the output layer.
+    """
+    A = X
+    cache = [] if need_backward else None
+    n_layers = len(weights)
+    for layer in range(n_layers):
+        Z = safe_sparse_dot(A, weights[layer])
+        Z += biases[layer]
+        if layer < n_layers - 1:
+            C = hidden_C[layer]
+        elif output_C is not None:
+            C = output_C
+        else:
+            C = None
+        if C is None:
+            A_next, Phi, Fp = Z, None, None
+        else:
+            A_next, Phi, Fp = activate(Z, C, basis, need_backward)
+        if need_backward:
+            cache.append((A, Phi, Fp))
+        A = A_next
+    return A, cache
+
+
+def backward(dG, cache, weights, grads, scope):
+    """Backpropagate ``dG = dLoss/dG`` and write every gradient into ``grads``.
+
+    Parameters
+    ----------
+    dG : ndarray of shape (n_samples, n_outputs)
+        Gradient of the (weighted, averaged) data loss at the output layer's
+        pre-link value.
+    cache : list
+        From :func:`forward`.
+    weights : list of arrays
+    grads : tuple
+        ``(dW, db, dC_hidden, dC_output)`` views into the flat gradient,
+        overwritten in place (as from :meth:`Layout.views`).
+    scope : {'layer', 'neuron'}
+    """
+    dW, db, dC_hidden, dC_output = grads
+    n_layers = len(weights)
+    dA = dG
+    for layer in range(n_layers - 1, -1, -1):
+        A_prev, Phi, Fp = cache[layer]
+        if Phi is None:
+            dZ = dA
+        else:
+            if layer == n_layers - 1:
+                # learned output combination: always layer-shared
+                dC_output[...] = coefficient_gradient(Phi, dA)
+            elif scope == "layer":
+                dC_hidden[layer][...] = coefficient_gradient(Phi, dA)
+            else:
+                dC_hidden[layer][...] = neuron_coefficient_gradient(Phi, dA)
+            dZ = dA * Fp
+        dW[layer][...] = safe_sparse_dot(A_prev.T, dZ)
+        db[layer][...] = dZ.sum(axis=0)
+        if layer > 0:
+            dA = dZ @ weights[layer].T

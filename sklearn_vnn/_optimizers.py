@@ -1,0 +1,137 @@
+"""Stochastic optimisers acting in place on one flat parameter vector.
+
+Same rules and schedules as scikit-learn's MLP optimisers (momentum and
+Nesterov SGD with constant / invscaling / adaptive learning rates; Adam with
+bias correction folded into the step size), but each step is a handful of
+vectorised operations on the flat vector instead of a loop over arrays.
+"""
+
+import numpy as np
+
+
+class SGD:
+    """Stochastic gradient descent with (Nesterov) momentum."""
+
+    def __init__(
+        self,
+        size,
+        dtype,
+        learning_rate_init=0.1,
+        lr_schedule="constant",
+        momentum=0.9,
+        nesterov=True,
+        power_t=0.5,
+    ):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.lr_schedule = lr_schedule
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.power_t = power_t
+        self.velocity = np.zeros(size, dtype=dtype)
+
+    def step(self, theta, grad):
+        """Update ``theta`` in place: v <- mu v - lr g; theta += v (or Nesterov)."""
+        v = self.velocity
+        v *= self.momentum
+        v -= self.learning_rate * grad
+        if self.nesterov:
+            theta += self.momentum * v - self.learning_rate * grad
+        else:
+            theta += v
+
+    def iteration_ends(self, time_step):
+        """Update the 'invscaling' rate after an epoch (t = samples seen)."""
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = (
+                float(self.learning_rate_init) / (time_step + 1) ** self.power_t
+            )
+
+    def trigger_stopping(self, msg, verbose):
+        """Stop, or for 'adaptive' divide the learning rate by 5 and go on."""
+        if self.lr_schedule != "adaptive":
+            if verbose:
+                print(msg + " Stopping.")
+            return True
+        if self.learning_rate <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(msg + " Setting learning rate to %f" % self.learning_rate)
+        return False
+
+
+class Adam:
+    """Adam (Kingma and Ba, 2014) with the bias correction in the step size."""
+
+    def __init__(
+        self,
+        size,
+        dtype,
+        learning_rate_init=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+    ):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self.m = np.zeros(size, dtype=dtype)
+        self.v = np.zeros(size, dtype=dtype)
+        self._work = np.empty(size, dtype=dtype)
+
+    def step(self, theta, grad):
+        """m <- b1 m + (1-b1) g; v <- b2 v + (1-b2) g^2; theta -= lr m/(sqrt(v)+eps)."""
+        self.t += 1
+        m, v, work = self.m, self.v, self._work
+        m *= self.beta_1
+        m += (1 - self.beta_1) * grad
+        np.multiply(grad, grad, out=work)
+        work *= 1 - self.beta_2
+        v *= self.beta_2
+        v += work
+        self.learning_rate = float(
+            self.learning_rate_init
+            * np.sqrt(1 - self.beta_2**self.t)
+            / (1 - self.beta_1**self.t)
+        )
+        np.sqrt(v, out=work)
+        work += self.epsilon
+        np.divide(m, work, out=work)
+        work *= self.learning_rate
+        theta -= work
+
+    def iteration_ends(self, time_step):
+        pass
+
+    def trigger_stopping(self, msg, verbose):
+        if verbose:
+            print(msg + " Stopping.")
+        return True
+
+
+def make_optimizer(estimator, size, dtype):
+    """The optimiser an estimator's ``solver`` and parameters ask for."""
+    if estimator.solver == "sgd":
+        return SGD(
+            size,
+            dtype,
+            estimator.learning_rate_init,
+            estimator.learning_rate,
+            estimator.momentum,
+            estimator.nesterovs_momentum,
+            estimator.power_t,
+        )
+    return Adam(
+        size,
+        dtype,
+        estimator.learning_rate_init,
+        estimator.beta_1,
+        estimator.beta_2,
+        estimator.epsilon,
+    )

@@ -1,0 +1,153 @@
+"""Basis families: derivatives, finiteness, projection, penalties, dtypes."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from sklearn_vnn.bases import (
+    BASES,
+    Basis,
+    CandidateBasis,
+    ChebyshevBasis,
+    FourierBasis,
+    LegendreBasis,
+    make_basis,
+)
+
+FAMILIES = sorted(BASES)
+
+
+def _basis(name, n_basis=7):
+    return make_basis(name, n_basis)
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_derivative_matches_finite_differences(name):
+    basis = _basis(name)
+    # avoid the kinks of relu/abs (candidates) and of the B-spline pieces
+    z = np.linspace(-4.7, 4.9, 101).reshape(-1, 1) + 0.0123
+    h = 1e-6
+    numeric = (basis.value(z + h) - basis.value(z - h)) / (2 * h)
+    assert_allclose(basis.derivative(z), numeric, atol=1e-6, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_values_are_basis_major_and_shaped(name):
+    basis = _basis(name, 5)
+    z = np.random.RandomState(0).randn(4, 3)
+    phi, dphi = basis.evaluate(z)
+    assert phi.shape == dphi.shape == (5, 4, 3)
+    assert_allclose(basis.value(z), np.moveaxis(phi, 0, -1))
+    # each function is evaluated entry by entry: a 1-d input agrees
+    assert_allclose(basis.value(z.ravel()).reshape(4, 3, 5), basis.value(z))
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_finite_for_huge_inputs(name, dtype):
+    basis = _basis(name, 16 if name != "candidates" else 11)
+    z = np.array([-1e6, -1e3, -30.0, 0.0, 30.0, 1e3, 1e6], dtype=dtype)
+    phi, dphi = basis.evaluate(z)
+    assert phi.dtype == dphi.dtype == dtype
+    assert np.isfinite(phi).all() and np.isfinite(dphi).all()
+
+
+def test_fourier_is_the_papers_sin_cos():
+    basis = FourierBasis(5, frequency=0.7)
+    z = np.linspace(-3, 3, 11)
+    expected = np.stack(
+        [
+            np.sin(0.7 * z),
+            np.cos(0.7 * z),
+            np.sin(1.4 * z),
+            np.cos(1.4 * z),
+            np.sin(2.1 * z),
+        ],
+        axis=-1,
+    )
+    assert_allclose(basis.value(z), expected, atol=1e-12)
+    assert_allclose(basis.roughness(), [1, 1, 4, 4, 9])
+
+
+def test_polynomials_are_chebyshev_and_legendre_of_tanh():
+    z = np.linspace(-4, 4, 9)
+    u = np.tanh(z / 2.0)
+    cheb = ChebyshevBasis(6, scale=2.0).value(z)
+    leg = LegendreBasis(6, scale=2.0).value(z)
+    for k in range(6):
+        assert_allclose(cheb[:, k], np.polynomial.chebyshev.chebval(u, np.eye(6)[k]))
+        assert_allclose(leg[:, k], np.polynomial.legendre.legval(u, np.eye(6)[k]))
+
+
+@pytest.mark.parametrize("name", ["fourier", "chebyshev", "legendre", "bspline"])
+def test_projection_approximates_tanh(name):
+    basis = _basis(name, 12)
+    coef = basis.project(np.tanh)
+    z = np.linspace(-3, 3, 200)
+    approx = basis.value(z) @ coef
+    # up to the free constant that projection allows
+    err = approx - np.tanh(z)
+    assert np.ptp(err) < 0.02
+
+
+def test_candidates_select_an_activation_exactly():
+    basis = CandidateBasis(6)
+    coef = basis.initial_coefficients("tanh")
+    assert coef.tolist() == [0, 0, 1, 0, 0, 0]
+    z = np.linspace(-5, 5, 50)
+    assert_allclose(basis.value(z) @ coef, np.tanh(z), rtol=0, atol=0)
+
+
+def test_candidate_functions_option_and_errors():
+    basis = make_basis("candidates", 3, {"functions": ["sin", "relu", "identity"]})
+    assert basis.functions == ("sin", "relu", "identity")
+    with pytest.raises(ValueError, match="does not match"):
+        make_basis("candidates", 5, {"functions": ["sin", "relu"]})
+    with pytest.raises(ValueError, match="Unknown candidate"):
+        make_basis("candidates", 1, {"functions": ["swish2"]})
+    with pytest.raises(ValueError, match="has 11 functions"):
+        make_basis("candidates", 12)
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_penalty_matrix_is_symmetric_psd(name):
+    R = _basis(name, 8).penalty_matrix()
+    assert_allclose(R, R.T)
+    assert np.linalg.eigvalsh(R).min() >= -1e-9
+
+
+def test_smoothness_penalty_prefers_smooth_activations():
+    """A rougher activation (high order terms) costs more than a smooth one."""
+    for name in ["fourier", "chebyshev", "gaussian", "bspline"]:
+        basis = _basis(name, 10)
+        R = basis.penalty_matrix()
+        smooth = basis.project(np.tanh)
+        rough = basis.project(lambda z: np.sign(np.sin(4 * z)))
+        smooth, rough = smooth / np.linalg.norm(smooth), rough / np.linalg.norm(rough)
+        assert rough @ R @ rough > smooth @ R @ smooth, name
+
+
+def test_bad_basis_params_raise():
+    with pytest.raises(ValueError, match="Invalid basis_params"):
+        make_basis("fourier", 4, {"colour": 1})
+    with pytest.raises(ValueError, match="scale"):
+        make_basis("chebyshev", 4, {"scale": -1})
+    with pytest.raises(ValueError, match="Unknown basis"):
+        make_basis("wavelet", 4)
+
+
+def test_user_basis_subclass():
+    class Monomials(Basis):
+        def _evaluate(self, z, derivative):
+            k = np.arange(self.n_basis).reshape((-1,) + (1,) * z.ndim)
+            u = np.tanh(z)
+            phi = u[None] ** k
+            if not derivative:
+                return phi, None
+            dphi = k * u[None] ** np.maximum(k - 1, 0) * (1 - u * u)[None]
+            return phi, dphi
+
+    basis = Monomials(3)
+    z = np.linspace(-2, 2, 7)
+    assert_allclose(basis.value(z)[:, 2], np.tanh(z) ** 2)
+    assert basis.project(np.tanh).shape == (3,)
