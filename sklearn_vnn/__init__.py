@@ -7,7 +7,8 @@ Networks").
 """
 
 from sklearn_vnn._classes import VNNClassifier, VNNRegressor
+from sklearn_vnn.inspection import ActivationDisplay
 
 __version__ = "0.1.0"
 
-__all__ = ["VNNClassifier", "VNNRegressor", "__version__"]
+__all__ = ["ActivationDisplay", "VNNClassifier", "VNNRegressor", "__version__"]

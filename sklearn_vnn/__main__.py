@@ -26,7 +26,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_vnn import VNNClassifier, VNNRegressor
+from sklearn_vnn import ActivationDisplay, VNNClassifier, VNNRegressor
 
 DATASETS = {
     "iris": (load_iris, "classification"),
@@ -68,8 +68,9 @@ def models(task, args):
     }
 
 
-def run(args, out=sys.stdout):
+def run(args, out=None):
     """Fit every model on every data set; print and return the rows."""
+    out = sys.stdout if out is None else out
     rows = []
     header = f"{'dataset':<14} {'model':<11} {'score':>7} {'fit s':>7} {'params':>7}"
     print(header, file=out)
@@ -103,6 +104,46 @@ def run(args, out=sys.stdout):
     score_name = "accuracy (classification) or R^2 (diabetes)"
     print(f"\nscore: test-set {score_name}; fit s: wall time of fit.", file=out)
     return rows, fitted
+
+
+def save_activation_plot(fitted, path, out=None):
+    """Save the learned activations of every fitted VNN in one figure.
+
+    One column per data set, one row per VNN model and hidden layer; each
+    panel is an :class:`~sklearn_vnn.ActivationDisplay` (learned activation
+    over the recorded pre-activation range, the starting one dashed). The
+    nearest classic activation of each curve is printed to ``out``
+    (default: ``sys.stdout``).
+    """
+    out = sys.stdout if out is None else out
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise ImportError(
+            "--plot needs matplotlib: pip install sklearn-vnn[plot]"
+        ) from exc
+    vnns = [(key, m) for key, m in fitted.items() if hasattr(m, "activation_coefs_")]
+    datasets = list(dict.fromkeys(name for (name, _), _ in vnns))
+    labels = list(dict.fromkeys(label for (_, label), _ in vnns))
+    n_hidden = max(len(m.activation_coefs_) for _, m in vnns)
+    rows = [(label, layer) for label in labels for layer in range(n_hidden)]
+    fig = Figure(figsize=(3.6 * len(datasets), 3.0 * len(rows)), layout="constrained")
+    axes = fig.subplots(len(rows), len(datasets), squeeze=False)
+    print("\nnearest classic activation a*g(c*z + d) + e of each curve:", file=out)
+    print(f"{'dataset':<14} {'model':<11} {'layer':>5} {'curve':<9} fit", file=out)
+    for (name, label), model in vnns:
+        for layer in range(len(model.activation_coefs_)):
+            ax = axes[rows.index((label, layer)), datasets.index(name)]
+            disp = ActivationDisplay.from_estimator(
+                model, layer=layer, ax=ax, nearest=True
+            )
+            ax.set_title(f"{name}: {label}, layer {layer}", fontsize="medium")
+            for curve, fit in zip(disp.labels[0], disp.nearest[0]):
+                curve = curve.split(" (")[0]
+                print(f"{name:<14} {label:<11} {layer:>5} {curve:<9} {fit}", file=out)
+    fig.savefig(path, dpi=110)
+    print(f"saved the activation plot to {path}", file=out)
+    return fig
 
 
 def build_parser():
@@ -166,12 +207,27 @@ def build_parser():
         default=0,
         help="random seed of the split and the models (default: %(default)s)",
     )
+    parser.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        default=None,
+        help="also save the learned activations of the VNN models to FILE.png "
+        "(needs matplotlib: pip install sklearn-vnn[plot])",
+    )
     return parser
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    run(args)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.plot is not None:
+        try:
+            import matplotlib  # noqa: F401  (fail before the long run)
+        except ImportError:
+            parser.error("--plot needs matplotlib: pip install sklearn-vnn[plot]")
+    _, fitted = run(args)
+    if args.plot is not None:
+        save_activation_plot(fitted, args.plot)
     return 0
 
 

@@ -1,0 +1,312 @@
+"""A learned activation written out as a numpy expression, terms ordered by
+size, small ones optionally dropped. Public through
+:mod:`sklearn_vnn.inspection`."""
+
+import numbers
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from sklearn_vnn._learned import _GRID_POINTS, activation_function
+from sklearn_vnn.bases import (
+    BSplineBasis,
+    CandidateBasis,
+    ChebyshevBasis,
+    FourierBasis,
+    GaussianBasis,
+    LegendreBasis,
+)
+
+
+# ----------------------------------------------------------------------
+# the activation as a formula
+# ----------------------------------------------------------------------
+def _exact_number(v):
+    """A short Python literal for ``v``: an int, a fraction p/q, or repr."""
+    v = float(v)
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    frac = Fraction(v).limit_denominator(1000)
+    text = f"{frac.numerator}/{frac.denominator}"
+    if abs(float(frac) - v) <= 4 * np.spacing(abs(v)) and len(text) < len(repr(v)):
+        return text
+    return repr(v)
+
+
+def _times(factor, x):
+    """``factor * x`` written readably (exact; pi recognised)."""
+    factor = float(factor)
+    for unit, name in ((np.pi, "np.pi*"), (1.0, "")):
+        frac = Fraction(factor / unit).limit_denominator(1000)
+        if abs(float(frac) * unit - factor) <= 4 * np.spacing(abs(factor)):
+            p, q = frac.numerator, frac.denominator
+            sign = "-" if p < 0 else ""
+            p = abs(p)
+            head = name + x if p == 1 else f"{p}*{name}{x}"
+            text = sign + (head if q == 1 else f"{head}/{q}")
+            if name or len(text) <= len(f"{factor!r}*{x}"):
+                return text
+    return f"{factor!r}*{x}"
+
+
+def _shifted(x, centre):
+    """``(x - centre)`` written readably."""
+    if centre == 0:
+        return x
+    sign = "-" if centre > 0 else "+"
+    return f"({x} {sign} {_exact_number(abs(centre))})"
+
+
+def _fourier_terms(basis, x):
+    terms = []
+    for j, k in enumerate(basis.orders()):
+        fn = "np.sin" if j % 2 == 0 else "np.cos"
+        terms.append(f"{fn}({_times(k * basis.frequency, x)})")
+    return terms
+
+
+def _mapped_u(basis, x):
+    return f"np.tanh({_times(1.0 / basis.scale, x)})"
+
+
+def _chebyshev_terms(basis, x):
+    # T_k(u) = cos(k arccos u) for |u| <= 1, and u = tanh(z / scale) is
+    u = _mapped_u(basis, x)
+    terms = ["1", u]
+    terms += [f"np.cos({k}*np.arccos({u}))" for k in range(2, basis.n_basis)]
+    return terms[: basis.n_basis]
+
+
+def _legendre_terms(basis, x):
+    u = _mapped_u(basis, x)
+    terms = ["1", u]
+    terms += [
+        f"np.polynomial.legendre.Legendre.basis({k})({u})"
+        for k in range(2, basis.n_basis)
+    ]
+    return terms[: basis.n_basis]
+
+
+def _gaussian_terms(basis, x):
+    centres, h = basis._geometry()
+    return [f"np.exp(-({_times(1.0 / h, _shifted(x, m))})**2/2)" for m in centres]
+
+
+def _bspline_terms(basis, x):
+    # the cardinal cubic B-spline in closed form:
+    # B(t) = ((2 - |t|)_+**3 - 4 (1 - |t|)_+**3) / 6
+    centres, h = basis._geometry()
+    terms = []
+    for m in centres:
+        t = f"np.abs({_times(1.0 / h, _shifted(x, m))})"
+        terms.append(f"(np.maximum(2 - {t}, 0)**3 - 4*np.maximum(1 - {t}, 0)**3)/6")
+    return terms
+
+
+_CANDIDATE_EXPRESSIONS = {
+    "identity": "{x}",
+    "relu": "np.maximum({x}, 0)",
+    "tanh": "np.tanh({x})",
+    "logistic": "(1 + np.tanh({x}/2))/2",
+    "softplus": "np.logaddexp(0, {x})",
+    "silu": "{x}*(1 + np.tanh({x}/2))/2",
+    "sin": "np.sin({x})",
+    "cos": "np.cos({x})",
+    "gaussian": "np.exp(-{x}**2/2)",
+    "elu": "np.where({x} > 0, {x}, np.expm1(np.minimum({x}, 0)))",
+    "abs": "np.abs({x})",
+}
+
+
+def _candidate_terms(basis, x):
+    return [_CANDIDATE_EXPRESSIONS[name].format(x=x) for name in basis.functions]
+
+
+_TERM_WRITERS = {
+    FourierBasis: _fourier_terms,
+    ChebyshevBasis: _chebyshev_terms,
+    LegendreBasis: _legendre_terms,
+    GaussianBasis: _gaussian_terms,
+    BSplineBasis: _bspline_terms,
+    CandidateBasis: _candidate_terms,
+}
+
+
+def basis_terms(basis, variable="x"):
+    """Each basis function ``f_k`` as a numpy expression in ``variable``.
+
+    Parameters
+    ----------
+    basis : bases.Basis
+        A built-in family, or a user family with a method
+        ``term_expressions(variable)`` returning the M expressions.
+    variable : str, default='x'
+
+    Returns
+    -------
+    terms : list of str of length M
+        Expressions that numpy evaluates (``np`` is numpy) to ``f_k``.
+    """
+    writer = _TERM_WRITERS.get(type(basis))
+    if writer is not None:
+        return writer(basis, variable)
+    if hasattr(basis, "term_expressions"):
+        terms = list(basis.term_expressions(variable))
+        if len(terms) != basis.n_basis:
+            raise ValueError(
+                f"{type(basis).__name__}.term_expressions returned {len(terms)} "
+                f"expressions for {basis.n_basis} basis functions."
+            )
+        return terms
+    raise TypeError(
+        f"activation_formula cannot write the basis {type(basis).__name__}: "
+        "give the class a method term_expressions(variable) that returns one "
+        "numpy expression (a str) per basis function."
+    )
+
+
+def _evaluate_expression(expression, variable, x):
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = eval(expression, {"__builtins__": {}, "np": np}, {variable: x})
+    return np.zeros_like(x) + value
+
+
+@dataclass(frozen=True)
+class ActivationFormula:
+    """A learned activation written out; ``str(formula)`` is the expression.
+
+    Made by :func:`activation_formula`.
+
+    Attributes
+    ----------
+    expression : str
+        A numpy expression in ``variable`` (``np`` is numpy).
+    variable : str
+        The name of the pre-activation in ``expression``.
+    terms : list of tuple (coefficient, term, size)
+        The kept terms, largest first; ``size`` is ``|coefficient|`` times
+        the RMS of the term over ``range``.
+    dropped : list of tuple (coefficient, term, size)
+        The terms left out (never any when nothing was asked to be dropped;
+        terms whose coefficient is exactly 0 are always left out).
+    rms_error : float
+        RMS over ``range`` of the formula minus the activation: what
+        dropping (and rounding, with ``digits``) costs.
+    rms_activation : float
+        RMS over ``range`` of the activation itself, for scale.
+    range : tuple of float
+        The range ``(low, high)`` of pre-activations the sizes and errors are
+        measured on.
+    """
+
+    expression: str
+    variable: str
+    terms: list = field(repr=False)
+    dropped: list = field(repr=False)
+    rms_error: float
+    rms_activation: float
+    range: tuple
+
+    def __str__(self):
+        return self.expression
+
+    def __call__(self, x):
+        """Evaluate the expression at ``x`` with numpy."""
+        return _evaluate_expression(self.expression, self.variable, x)
+
+
+def _format_coefficient(c, digits):
+    return repr(float(c)) if digits is None else f"{float(c):.{digits}g}"
+
+
+def _join_terms(terms, digits, variable):
+    parts = []
+    for coef, term, _ in terms:
+        text = _format_coefficient(abs(coef), digits)
+        body = text if term == "1" else f"{text}*{term}"
+        if not parts:
+            parts.append(f"-{body}" if coef < 0 else body)
+        else:
+            parts.append(f" - {body}" if coef < 0 else f" + {body}")
+    return "".join(parts) if parts else f"0*{variable}"
+
+
+def activation_formula(
+    est, layer, neuron=None, *, tol=0.0, max_terms=None, digits=None, variable="x"
+):
+    """The learned activation as a readable numpy expression.
+
+    Every basis function is written out (``np.sin(np.pi*x/6)``, Chebyshev
+    ``np.cos(3*np.arccos(np.tanh(x/3)))``, Gaussian bumps, B-spline pieces,
+    classic activations) and multiplied by its coefficient. Terms are
+    ordered by size: ``|C_k|`` times the RMS of ``f_k`` over the recorded
+    pre-activation range. With the defaults nothing is dropped or rounded
+    and the expression evaluates (with numpy) to
+    :func:`activation_function` up to rounding.
+
+    Parameters
+    ----------
+    est : VNNClassifier or VNNRegressor
+        A fitted estimator.
+    layer : int
+        Hidden layer, counted from 0.
+    neuron : int or None, default=None
+        The unit (required for ``activation_scope='neuron'``).
+    tol : float, default=0.0
+        Drop the terms whose size is below ``tol`` times the largest size.
+    max_terms : int or None, default=None
+        Keep at most this many terms (the largest).
+    digits : int or None, default=None
+        Significant digits of the printed coefficients; None prints them
+        exactly (shortest round-trip form).
+    variable : str, default='x'
+        The name of the pre-activation in the expression.
+
+    Returns
+    -------
+    formula : ActivationFormula
+        ``str(formula)`` is the expression; ``formula.rms_error`` is the
+        RMS error over the recorded range that dropping and rounding cost.
+    """
+    if not isinstance(tol, numbers.Real) or not 0 <= tol <= 1:
+        raise ValueError(f"tol must be a float in [0, 1], got {tol!r}.")
+    if max_terms is not None and (
+        not isinstance(max_terms, numbers.Integral) or max_terms < 1
+    ):
+        raise ValueError(f"max_terms must be an int >= 1 or None, got {max_terms!r}.")
+    if digits is not None and (not isinstance(digits, numbers.Integral) or digits < 1):
+        raise ValueError(f"digits must be an int >= 1 or None, got {digits!r}.")
+    if not isinstance(variable, str) or not variable.isidentifier() or variable == "np":
+        raise ValueError(
+            f"variable must be a Python identifier other than 'np', got {variable!r}."
+        )
+    F = activation_function(est, layer, neuron)
+    lo, hi = F.range
+    grid = np.linspace(lo, hi, _GRID_POINTS)
+    phi = est.basis_.value(grid)  # (n_points, M)
+    sizes = np.abs(F.coef) * np.sqrt(np.mean(phi * phi, axis=0))
+    expressions = basis_terms(est.basis_, variable)
+
+    order = np.argsort(-sizes, kind="stable")
+    terms = [(float(F.coef[k]), expressions[k], float(sizes[k])) for k in order]
+    nonzero = [t for t in terms if t[0] != 0.0]
+    largest = nonzero[0][2] if nonzero else 0.0
+    kept = [t for t in nonzero if t[2] >= tol * largest]
+    if max_terms is not None:
+        kept = kept[:max_terms]
+    dropped = [t for t in terms if t not in kept]
+
+    expression = _join_terms(kept, digits, variable)
+    exact = F(grid)
+    approx = _evaluate_expression(expression, variable, grid)
+    return ActivationFormula(
+        expression=expression,
+        variable=variable,
+        terms=kept,
+        dropped=dropped,
+        rms_error=float(np.sqrt(np.mean((approx - exact) ** 2))),
+        rms_activation=float(np.sqrt(np.mean(exact**2))),
+        range=(lo, hi),
+    )
