@@ -22,7 +22,22 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 from sklearn_vnn import _network
 from sklearn_vnn._losses import LINKS, loss_and_gradient
 from sklearn_vnn._optimizers import make_optimizer
+from sklearn_vnn._recovery import (
+    BATCH_BLOWUP,
+    EPOCH_BLOWUP,
+    DivergenceError,
+    divergence_message,
+    divergence_reference,
+    restore,
+    snapshot,
+    warn_if_no_better_than_constant,
+)
 from sklearn_vnn.bases import BASES, Basis, make_basis
+from sklearn_vnn.inspection import (
+    activation_formula,
+    activation_function,
+    record_activation_ranges,
+)
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -247,11 +262,14 @@ class BaseVNN(BaseEstimator, ABC):
 
         hidden_C = []
         for units in layer_units[1:-1]:
-            n_draws = 1 if self.activation_scope == "layer" else units
-            rows = [
-                self._start_coefficients(self.activation_init) for _ in range(n_draws)
-            ]
-            C = rows[0] if self.activation_scope == "layer" else np.vstack(rows)
+            if self.activation_scope == "layer":
+                C = self._start_coefficients(self.activation_init)
+            elif self.activation_init == "random":  # an independent draw per neuron
+                C = np.vstack(
+                    [self._start_coefficients("random") for _ in range(units)]
+                )
+            else:
+                C = np.tile(self._start_coefficients(self.activation_init), (units, 1))
             hidden_C.append(C)
         output_C = None
         if self.learn_output_activation:
@@ -344,6 +362,15 @@ class BaseVNN(BaseEstimator, ABC):
         )
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
+        # a call that raises changes nothing (see _recovery.py)
+        state = snapshot(self)
+        try:
+            return self._fit_unguarded(X, y, sample_weight, incremental)
+        except Exception as exc:
+            restore(self, state, drop_optimizer=isinstance(exc, DivergenceError))
+            raise
+
+    def _fit_unguarded(self, X, y, sample_weight, incremental):
         hidden = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
@@ -359,7 +386,13 @@ class BaseVNN(BaseEstimator, ABC):
                 )
         if y.ndim == 1:
             y = y.reshape((-1, 1))
-        y = np.asarray(y, dtype=X.dtype)
+        with np.errstate(over="ignore"):
+            y = np.asarray(y, dtype=X.dtype)
+        if not np.isfinite(y).all():
+            raise ValueError(
+                f"Input y contains values too large for dtype('{X.dtype}'), the "
+                "dtype of X that training uses. Pass X as float64."
+            )
         layer_units = [X.shape[1]] + hidden + [y.shape[1]]
         self._random_state = check_random_state(self.random_state)
 
@@ -384,26 +417,49 @@ class BaseVNN(BaseEstimator, ABC):
             self._fit_lbfgs(X, y, sample_weight, theta, n_train)
 
         if not np.isfinite(theta).all():
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may"
-                " contain large values and need to be preprocessed."
+            raise DivergenceError(
+                "Solver produced non-finite parameter weights. "
+                + divergence_message(self, "at the end of training")
             )
+        if not incremental:
+            warn_if_no_better_than_constant(self, y, sample_weight)
+        # where the data put each hidden layer's input: one forward pass on
+        # at most 2000 rows, for plots and formulas (see inspection.py)
+        self.activation_ranges_ = record_activation_ranges(self, X)
         return self
 
     def _fit_lbfgs(self, X, y, sample_weight, theta, n_train):
         grad = np.zeros_like(theta)
-        start = theta.copy()
-        evaluations = 0
+        # the point of lowest finite loss evaluated so far (L-BFGS descends,
+        # so normally its last iterate): what the model keeps if the run ends
+        # on a non-finite step or by a KeyboardInterrupt
+        best = {"x": None, "fun": np.inf, "start": np.nan}
+        last_grad = np.ones(n_train)  # the gradient at the last finite point
+        stand_in = np.inf  # reported for a non-finite point: see fun
 
         def fun(x):
-            nonlocal evaluations
-            evaluations += 1
+            nonlocal stand_in
             theta[:n_train] = x
             loss = self._objective(theta, grad, X, y, sample_weight)
-            if not np.isfinite(loss):
-                # an infinite value sends the line search back to a shorter step
-                return np.inf, np.zeros(n_train)
-            return loss, grad[:n_train].astype(np.float64)
+            finite = np.isfinite(loss) and np.isfinite(grad[:n_train]).all()
+            if best["x"] is None:  # the first evaluation: the start
+                if not finite:
+                    raise DivergenceError(
+                        divergence_message(
+                            self, "at the start", "the loss is not finite"
+                        )
+                    )
+                best["start"] = loss
+            if not finite:
+                # a step too long: report a far worse, finite loss (inf would
+                # break the line search) and a non-zero gradient (zero would
+                # pass for a minimum), so that L-BFGS backs off and goes on
+                return stand_in, last_grad.copy()
+            if loss < best["fun"]:
+                best["x"], best["fun"] = x.copy(), loss
+            stand_in = 1e6 * max(abs(loss), 1.0)
+            last_grad[:] = grad[:n_train]
+            return loss, last_grad.copy()
 
         def report(intermediate_result):
             if self.verbose:
@@ -430,20 +486,26 @@ class BaseVNN(BaseEstimator, ABC):
                 )
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
-            if not np.isfinite(theta).all():
-                theta[:] = start
+            if best["x"] is not None:
+                theta[:n_train] = best["x"]
             self.n_iter_ = report.n_iter - 1
-            self.loss_ = np.nan
+            self.loss_ = best["fun"] if best["x"] is not None else np.nan
+            return
+        self.n_iter_ = int(min(res.nit, self.max_iter))
+        if not (res.fun <= best["fun"] and np.isfinite(res.x).all()):
+            # scipy ended on a step where the loss is not finite: that point
+            # never enters the model
+            theta[:n_train] = best["x"]
+            self.loss_ = float(best["fun"])
+            warnings.warn(
+                f"lbfgs stopped after {res.nit} iteration(s) on a step where "
+                "the loss or its gradient is not finite; the model keeps the "
+                f"best finite point (loss {self.loss_:.6g}). Scale the data "
+                "or increase alpha.",
+                ConvergenceWarning,
+            )
             return
         theta[:n_train] = res.x
-        if not np.isfinite(res.fun):
-            theta[:] = start
-            raise ValueError(
-                "L-BFGS diverged: the loss is not finite at any step it tried. "
-                "Scale the input (e.g. StandardScaler) or increase alpha; the "
-                "parameters were restored to their values before this fit."
-            )
-        self.n_iter_ = int(min(res.nit, self.max_iter))
         self.loss_ = float(res.fun)
         if res.status != 0:
             warnings.warn(
@@ -452,6 +514,25 @@ class BaseVNN(BaseEstimator, ABC):
                 "max_fun, or scale the data.",
                 ConvergenceWarning,
             )
+        else:
+            self._warn_if_stalled(res, best["start"])
+
+    def _warn_if_stalled(self, res, start_loss):
+        """Warn when lbfgs stopped by its relative-reduction test without
+        reducing the loss (by 0.1%) while the gradient is still above ``tol``:
+        the sign of badly scaled data, e.g. regression targets of 1e9."""
+        max_grad = float(np.max(np.abs(res.jac), initial=0.0))
+        if max_grad <= self.tol or start_loss - res.fun > 1e-3 * abs(start_loss):
+            return
+        warnings.warn(
+            f"lbfgs stopped after {res.nit} iteration(s) without reducing the "
+            f"loss noticeably ({start_loss:.6g} to {res.fun:.6g}) although the "
+            f"gradient is still large (max |g| = {max_grad:.3g} > tol="
+            f"{self.tol}). The data are probably badly scaled: scale X (e.g. "
+            "with StandardScaler) and, for regression, y (e.g. with "
+            "TransformedTargetRegressor).",
+            ConvergenceWarning,
+        )
 
     def _validation_split(self, X, y, sample_weight):
         should_stratify = is_classifier(self) and self.n_outputs_ == 1
@@ -513,6 +594,7 @@ class BaseVNN(BaseEstimator, ABC):
         trainable, dtrainable = theta[:n_train], grad[:n_train]
         start = theta.copy()  # restored if this call diverges
         checkpoint = theta.copy()  # the last epoch's parameters
+        reference = np.inf  # set from the first batch: see _recovery.py
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
@@ -525,19 +607,33 @@ class BaseVNN(BaseEstimator, ABC):
                     X_batch = X_train[idx]
                     y_batch = y_train[idx]
                     sw_batch = None if sw_train is None else sw_train[idx]
+                    if sw_batch is not None and not sw_batch.sum() > 0:
+                        continue  # a batch of zero weight: nothing to learn
                     with np.errstate(over="ignore", invalid="ignore"):
-                        batch_loss = self._objective(
-                            theta, grad, X_batch, y_batch, sw_batch
+                        batch_loss = float(
+                            self._objective(theta, grad, X_batch, y_batch, sw_batch)
                         )
                     if not np.isfinite(batch_loss):
                         self._raise_diverged(theta, start)
+                    if batch_loss > BATCH_BLOWUP * reference:
+                        self._raise_diverged(theta, start, batch_loss / reference)
+                    if reference == np.inf:
+                        reference = divergence_reference(
+                            batch_loss, y_train, self.out_activation_, sw_train
+                        )
                     accumulated_loss += batch_loss * (
                         batch_slice.stop - batch_slice.start
                     )
-                    self._optimizer.step(trainable, dtrainable)
+                    # an overflow here shows as a non-finite loss next batch
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        self._optimizer.step(trainable, dtrainable)
 
                 if not np.isfinite(theta).all():
                     self._raise_diverged(theta, start)
+                if accumulated_loss / n_samples > EPOCH_BLOWUP * reference:
+                    self._raise_diverged(
+                        theta, start, accumulated_loss / n_samples / reference
+                    )
                 self.n_iter_ += 1
                 self.loss_ = accumulated_loss / n_samples
                 self.t_ += n_samples
@@ -583,22 +679,42 @@ class BaseVNN(BaseEstimator, ABC):
 
         if early_stopping:
             theta[:] = self._best_theta
+        # no batch loss sees the last step: check that the model it left
+        # predicts finite values (on at most 2000 training rows)
+        with np.errstate(all="ignore"):
+            out = self._forward_pass_fast(X_train[sample_idx[:2000]], False, False)
+        if not np.isfinite(out).all():
+            self._raise_diverged(
+                theta,
+                start,
+                where="in the last step",
+                what="the predictions on the training data became non-finite",
+            )
 
     def _optimizer_size(self):
         opt = self._optimizer
         return opt.m.size if hasattr(opt, "m") else opt.velocity.size
 
-    def _raise_diverged(self, theta, start):
-        """Restore the parameters this call started from, then raise."""
+    def _raise_diverged(self, theta, start, blowup=None, where=None, what=None):
+        """Restore the parameters this call started from, then raise.
+
+        ``blowup`` is set when the loss, though finite, grew that many times
+        above the divergence reference (see ``_recovery.py``).
+
+        ``_fit`` then restores everything else and drops the optimiser, whose
+        moments are polluted (see ``_recovery.py``).
+        """
         theta[:] = start
-        del self._optimizer  # its moments are polluted; the next call starts anew
-        raise ValueError(
-            f"Training diverged in iteration {self.n_iter_ + 1}: the loss became "
-            "non-finite. Lower learning_rate_init (it is "
-            f"{self.learning_rate_init}), scale the input (e.g. StandardScaler), "
-            "or increase alpha/activation_alpha. The parameters were restored "
-            "to their values before this call."
+        where = where or f"in iteration {self.n_iter_ + 1}"
+        if blowup is None:
+            if what is None:
+                raise DivergenceError(divergence_message(self, where))
+            raise DivergenceError(divergence_message(self, where, what))
+        what = (
+            f"the loss grew to {blowup:.3g} times both its value at the start "
+            "of this call and the loss of the best constant prediction"
         )
+        raise DivergenceError(divergence_message(self, where, what))
 
     def _update_no_improvement_count(self, early_stopping, X, y, sample_weight, theta):
         if early_stopping:
@@ -625,8 +741,9 @@ class BaseVNN(BaseEstimator, ABC):
     # ------------------------------------------------------------------
     # prediction
     # ------------------------------------------------------------------
-    def _forward_pass_fast(self, X, check_input=True):
-        """Predictions after the link, shape (n_samples, n_outputs)."""
+    def _forward_pass_fast(self, X, check_input=True, warn=True):
+        """Predictions after the link, shape (n_samples, n_outputs); ``warn``
+        about non-finite ones."""
         if check_input:
             X = validate_data(
                 self,
@@ -635,17 +752,26 @@ class BaseVNN(BaseEstimator, ABC):
                 dtype=(np.float64, np.float32),
                 reset=False,
             )
-        G, _ = _network.forward(
-            X,
-            self.coefs_,
-            self.intercepts_,
-            self.activation_coefs_,
-            self.output_activation_coefs_,
-            self.basis_,
-            need_backward=False,
-        )
-        with np.errstate(over="ignore"):
-            return LINKS[self.out_activation_](G)
+        # an overflow inside the network (huge inputs) is harmless while the
+        # bounded bases saturate; only a non-finite output is worth a word
+        with np.errstate(over="ignore", invalid="ignore"):
+            G, _ = _network.forward(
+                X,
+                self.coefs_,
+                self.intercepts_,
+                self.activation_coefs_,
+                self.output_activation_coefs_,
+                self.basis_,
+                need_backward=False,
+            )
+            out = LINKS[self.out_activation_](G)
+        if warn and not np.isfinite(out).all():
+            warnings.warn(
+                "Some predictions are not finite: these inputs overflow the "
+                "network. Scale X as it was scaled for training.",
+                RuntimeWarning,
+            )
+        return out
 
     def _score_with_function(self, X, y, sample_weight, score_function):
         y_pred = self._predict(X, check_input=False)
@@ -660,6 +786,79 @@ class BaseVNN(BaseEstimator, ABC):
                 " optimizers. %s is not stochastic." % self.solver
             )
         return True
+
+    # ------------------------------------------------------------------
+    # inspection: the learned activations (see inspection.py)
+    # ------------------------------------------------------------------
+    def activation_function(self, layer, neuron=None):
+        """The learned activation of a hidden layer (or neuron) as a callable.
+
+        Parameters
+        ----------
+        layer : int
+            Hidden layer, counted from 0 (negative counts from the end).
+        neuron : int or None, default=None
+            The unit. Required for ``activation_scope='neuron'``; in 'layer'
+            scope all units share the layer's activation.
+
+        Returns
+        -------
+        F : sklearn_vnn.inspection.LearnedActivation
+            ``F(z) = sum_k C_k f_k(z)`` elementwise (float64),
+            ``F.derivative(z)`` its slope, ``F.range`` the recorded range of
+            the layer's pre-activations (``activation_ranges_``).
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from sklearn_vnn import VNNRegressor
+        >>> X, y = make_regression(n_samples=50, n_features=3, random_state=0)
+        >>> est = VNNRegressor(hidden_layer_sizes=(4,), solver="lbfgs",
+        ...                    max_iter=200, random_state=0).fit(X, y / 100)
+        >>> F = est.activation_function(0)
+        >>> F([-1.0, 0.0, 1.0]).shape
+        (3,)
+        """
+        return activation_function(self, layer, neuron)
+
+    def activation_formula(
+        self, layer, neuron=None, *, tol=0.0, max_terms=None, digits=None
+    ):
+        """The learned activation written out as a numpy expression in ``x``.
+
+        Terms (``C_k f_k(x)``, each basis function written out) are ordered
+        by ``|C_k|`` times the RMS of ``f_k`` over the recorded range of
+        pre-activations. With the defaults nothing is dropped or rounded, and
+        the expression evaluates with numpy to :meth:`activation_function`.
+
+        Parameters
+        ----------
+        layer : int
+            Hidden layer, counted from 0.
+        neuron : int or None, default=None
+            The unit (required for ``activation_scope='neuron'``).
+        tol : float, default=0.0
+            Drop the terms smaller than ``tol`` times the largest.
+        max_terms : int or None, default=None
+            Keep at most this many (the largest) terms.
+        digits : int or None, default=None
+            Significant digits of the coefficients; None prints them exactly.
+
+        Returns
+        -------
+        formula : sklearn_vnn.inspection.ActivationFormula
+            ``str(formula)`` is the expression; ``formula.rms_error`` is the
+            RMS error (over the recorded range) that dropping and rounding
+            cost, ``formula.dropped`` the terms left out.
+        """
+        return activation_formula(
+            self, layer, neuron, tol=tol, max_terms=max_terms, digits=digits
+        )
+
+    def __sklearn_is_fitted__(self):
+        # classes_ alone (set by a first partial_fit before training) is not a
+        # fitted model; the parameters are
+        return hasattr(self, "coefs_")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -66,17 +66,18 @@ def record_activation_ranges(est, X):
     if n_samples > _RANGE_MAX_ROWS:
         rows = np.linspace(0, n_samples - 1, _RANGE_MAX_ROWS).round().astype(int)
         X = X[rows]
+    # huge inputs may overflow Z to inf; percentiles of inf are inf, quietly
     with np.errstate(over="ignore", invalid="ignore"):
         Zs = hidden_preactivations(
             X, est.coefs_, est.intercepts_, est.activation_coefs_, est.basis_
         )
-    ranges = []
-    for Z in Zs:
-        Z = np.asarray(Z, dtype=np.float64)
-        if est.activation_scope == "layer":
-            ranges.append(np.percentile(Z, _RANGE_PERCENTILES))
-        else:
-            ranges.append(np.percentile(Z, _RANGE_PERCENTILES, axis=0).T.copy())
+        ranges = []
+        for Z in Zs:
+            Z = np.asarray(Z, dtype=np.float64)
+            if est.activation_scope == "layer":
+                ranges.append(np.percentile(Z, _RANGE_PERCENTILES))
+            else:
+                ranges.append(np.percentile(Z, _RANGE_PERCENTILES, axis=0).T.copy())
     return ranges
 
 
