@@ -18,7 +18,7 @@ The data loss is the sample-weighted mean of the per-sample losses.
 """
 
 import numpy as np
-from scipy.special import expit, logsumexp, softmax, xlogy
+from scipy.special import expit, softmax, xlogy
 
 
 def _identity(G):
@@ -58,7 +58,11 @@ def _binary_log(G, y):
 
 
 def _multinomial_log(G, y):
-    return logsumexp(G, axis=1) - (y * G).sum(axis=1)
+    # logsumexp by rows in plain NumPy (scipy's costs ~0.8 ms a call in
+    # array-API dispatch, more than a whole small batch's softmax)
+    top = G.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(G - top).sum(axis=1)) + top[:, 0]
+    return lse - (y * G).sum(axis=1)
 
 
 SAMPLE_LOSSES = {

@@ -29,8 +29,12 @@ All parameters live as views into one flat vector (see :class:`Layout`),
 and so do their gradients.
 """
 
+import functools
+
 import numpy as np
+from scipy import sparse
 from sklearn.utils.extmath import safe_sparse_dot
+from threadpoolctl import ThreadpoolController
 
 
 class Layout:
@@ -112,26 +116,58 @@ def combine(Phi, C):
 
 
 def coefficient_gradient(Phi, dA):
-    """dLoss/dC from the basis values and dA (eqs. 6/12 and 15/19/20)."""
-    return np.tensordot(Phi, dA, axes=([1, 2], [0, 1]))
+    """dLoss/dC from the basis values and dA (eqs. 6/12): shape (M,).
+
+    One matrix-vector product on the basis-major (M, n_samples * n_units)
+    view of Phi.
+    """
+    M = Phi.shape[0]
+    return Phi.reshape(M, -1) @ dA.reshape(-1)
 
 
 def neuron_coefficient_gradient(Phi, dA):
-    """dLoss/dC_j for one combination per neuron: shape (n_units, M)."""
+    """dLoss/dC_j for one combination per neuron (eqs. 15/19/20): (n_units, M)."""
     return np.einsum("kij,ij->jk", Phi, dA, optimize=False)
 
 
-def activate(Z, C, basis, need_backward):
+# Prediction evaluates hidden layers in blocks of rows whose basis values
+# take about this many bytes: memory stays bounded for any n_samples, and
+# a block stays in cache between the recurrence and the combination.
+_PREDICT_BLOCK_BYTES = 4 * 2**20
+
+
+@functools.cache
+def _blas_controller():
+    """threadpoolctl's view of the loaded BLAS (a dependency of sklearn)."""
+    return ThreadpoolController()
+
+
+def activate(Z, C, basis, need_backward, overwrite_z=False):
     """Apply a learned activation to ``Z``.
 
     Returns ``(A, Phi, F')``: the activation, and when ``need_backward`` the
-    basis values (for dC) and ``F'(Z) = sum_k C_k f_k'(Z)`` (for dZ).
+    basis values (for dC) and ``F'(Z) = sum_k C_k f_k'(Z)`` (for dZ), from
+    one fused pass (:meth:`bases.Basis.activate`). Without backward the
+    rows of a 2-d ``Z`` go through in blocks (see ``_PREDICT_BLOCK_BYTES``),
+    and ``overwrite_z=True`` writes ``A`` over a C-contiguous ``Z`` (each
+    block is read before its result is written), as MLP's prediction
+    applies its activation in place.
     """
-    Phi, dPhi = basis.evaluate(Z, derivative=need_backward)
-    A = combine(Phi, C)
-    if not need_backward:
-        return A, None, None
-    return A, Phi, combine(dPhi, C)
+    if need_backward or Z.ndim != 2:
+        return basis.activate(Z, C, need_backward)
+    in_place = overwrite_z and Z.flags.c_contiguous and Z.flags.writeable
+    per_row = max(1, Z.shape[1] * (basis.n_basis + 1) * Z.itemsize)
+    block = max(1, _PREDICT_BLOCK_BYTES // per_row)
+    if Z.shape[0] <= block:
+        return basis.activate(Z, C, False, out=Z if in_place else None)
+    A = Z if in_place else np.empty(Z.shape, dtype=Z.dtype)
+    # the blocks' small, memory-bound products gain nothing from BLAS
+    # threads, and on a busy machine waking them costs more than the work
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        for start in range(0, Z.shape[0], block):
+            rows = slice(start, start + block)
+            basis.activate(Z[rows], C, False, out=A[rows])
+    return A, None, None
 
 
 def forward(X, weights, biases, hidden_C, output_C, basis, need_backward=True):
@@ -169,7 +205,10 @@ def forward(X, weights, biases, hidden_C, output_C, basis, need_backward=True):
         if C is None:
             A_next, Phi, Fp = Z, None, None
         else:
-            A_next, Phi, Fp = activate(Z, C, basis, need_backward)
+            # without backward nothing keeps Z: its memory takes A
+            A_next, Phi, Fp = activate(
+                Z, C, basis, need_backward, overwrite_z=not need_backward
+            )
         if need_backward:
             cache.append((A, Phi, Fp))
         A = A_next
@@ -203,12 +242,18 @@ def backward(dG, cache, weights, grads, scope):
             if layer == n_layers - 1:
                 # learned output combination: always layer-shared
                 dC_output[...] = coefficient_gradient(Phi, dA)
-            elif scope == "layer":
-                dC_hidden[layer][...] = coefficient_gradient(Phi, dA)
+                dZ = dA * Fp
             else:
-                dC_hidden[layer][...] = neuron_coefficient_gradient(Phi, dA)
-            dZ = dA * Fp
-        dW[layer][...] = safe_sparse_dot(A_prev.T, dZ)
-        db[layer][...] = dZ.sum(axis=0)
+                if scope == "layer":
+                    dC_hidden[layer][...] = coefficient_gradient(Phi, dA)
+                else:
+                    dC_hidden[layer][...] = neuron_coefficient_gradient(Phi, dA)
+                # dA of a hidden layer is this function's own array: reuse it
+                dZ = np.multiply(dA, Fp, out=dA)
+        if sparse.issparse(A_prev):
+            dW[layer][...] = safe_sparse_dot(A_prev.T, dZ)
+        else:
+            np.matmul(A_prev.T, dZ, out=dW[layer])
+        np.sum(dZ, axis=0, out=db[layer])
         if layer > 0:
             dA = dZ @ weights[layer].T

@@ -29,14 +29,19 @@ class SGD:
         self.nesterov = nesterov
         self.power_t = power_t
         self.velocity = np.zeros(size, dtype=dtype)
+        self._work = np.empty(size, dtype=dtype)
 
     def step(self, theta, grad):
         """Update ``theta`` in place: v <- mu v - lr g; theta += v (or Nesterov)."""
-        v = self.velocity
+        v, work = self.velocity, self._work
         v *= self.momentum
-        v -= self.learning_rate * grad
+        np.multiply(grad, self.learning_rate, out=work)  # lr g
+        v -= work
         if self.nesterov:
-            theta += self.momentum * v - self.learning_rate * grad
+            # theta += mu v - lr g
+            theta -= work
+            np.multiply(v, self.momentum, out=work)
+            theta += work
         else:
             theta += v
 
@@ -86,11 +91,16 @@ class Adam:
         self._work = np.empty(size, dtype=dtype)
 
     def step(self, theta, grad):
-        """m <- b1 m + (1-b1) g; v <- b2 v + (1-b2) g^2; theta -= lr m/(sqrt(v)+eps)."""
+        """m <- b1 m + (1-b1) g; v <- b2 v + (1-b2) g^2; theta -= lr m/(sqrt(v)+eps).
+
+        Twelve in-place passes over the flat vector through one work buffer;
+        no temporaries.
+        """
         self.t += 1
         m, v, work = self.m, self.v, self._work
         m *= self.beta_1
-        m += (1 - self.beta_1) * grad
+        np.multiply(grad, 1 - self.beta_1, out=work)
+        m += work
         np.multiply(grad, grad, out=work)
         work *= 1 - self.beta_2
         v *= self.beta_2

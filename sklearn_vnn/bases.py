@@ -17,11 +17,19 @@ Gaussian bumps and B-splines are bounded by construction.
 
 A user's own family subclasses :class:`Basis` and implements
 :meth:`Basis._evaluate`.
+
+Training calls :meth:`Basis.activate`, which returns the activation, the
+basis values and the activation's slope together. The Fourier, Chebyshev
+and Legendre families do that in one fused pass: their derivatives are a
+linear map of their values, so the slope is a second coefficient row in
+the same matrix product and ``f_k'`` is never stored.
 """
 
+import functools
 import numbers
 
 import numpy as np
+from numpy.polynomial import chebyshev, legendre
 from scipy.special import expit
 
 __all__ = [
@@ -119,13 +127,79 @@ class Basis:
         """
         return np.diag(self.roughness())
 
+    # -- the fused fast path (optional) -----------------------------------
+    # A family whose derivatives are a linear map of its values implements
+    # ``_fill`` and ``_slope_coefficients``; :meth:`activate` then needs one
+    # matrix product for F and F'. A subclass that overrides ``_evaluate``
+    # (or ``_recurrence``) below the class defining them falls back to
+    # ``_evaluate``, so that the family it defines is the one trained.
+    _fill = None
+
+    def _slope_coefficients(self, coef):
+        """Coefficients D of F' over the rows of ``_fill``, shape (..., R)."""
+        raise NotImplementedError
+
     # -- public evaluation ----------------------------------------------
     def evaluate(self, z, derivative=True):
         """Basis-major values and derivatives: arrays of shape (M,) + z.shape."""
-        z = np.asarray(z)
-        if not np.issubdtype(z.dtype, np.floating):
-            z = z.astype(np.float64)
-        return self._evaluate(z, derivative)
+        return self._evaluate(_as_float(z), derivative)
+
+    def activate(self, z, coef, need_backward=True, out=None):
+        """The learned activation ``F(z) = sum_k C_k f_k(z)``, fused with
+        what backpropagation needs.
+
+        One pass computes the basis values and, from the same arrays, both
+        ``F(z)`` and ``F'(z) = sum_k C_k f_k'(z)``. Families that know their
+        derivatives as a linear map of their values (Fourier: a swap of sine
+        and cosine; Chebyshev and Legendre: the derivative series) never
+        store ``f_k'``: ``F`` and ``F'`` come out of one matrix product of
+        two coefficient rows with the values. Other families evaluate
+        values and derivatives with :meth:`evaluate` and combine them.
+
+        Parameters
+        ----------
+        z : ndarray of shape (n_samples, n_units)
+            Pre-activations (any shape for a 1-d ``coef``).
+        coef : ndarray of shape (M,) or (n_units, M)
+            One combination for all entries, or one per column of ``z``.
+        need_backward : bool, default=True
+            Whether to return ``Phi`` and ``F'(z)`` as well.
+        out : ndarray of shape z.shape, default=None
+            Where to write ``A`` when ``need_backward`` is False (for
+            prediction in blocks); a new array otherwise.
+
+        Returns
+        -------
+        A : ndarray of shape z.shape
+            ``F(z)``, in the floating dtype of ``z``.
+        Phi : ndarray of shape (M,) + z.shape, or None
+            The basis values (basis-major, C-contiguous), for the
+            coefficient gradient.
+        slope : ndarray of shape z.shape, or None
+            ``F'(z)``.
+        """
+        z = _as_float(z)
+        coef = np.asarray(coef, dtype=z.dtype)
+        if out is not None and need_backward:
+            raise ValueError("out is only used with need_backward=False.")
+        if not _has_fused_path(type(self)):
+            Phi, dPhi = self._evaluate(z, need_backward)
+            if not need_backward:
+                return _combine_rows(Phi, coef[None], out)[0], None, None
+            A = _combine_rows(Phi, coef[None])[0]
+            return A, Phi, _combine_rows(dPhi, coef[None])[0]
+        rows, chain = self._fill(z, need_backward)
+        M, R = self.n_basis, rows.shape[0]
+        if not need_backward:
+            return _combine_rows(rows[:M], coef[None], out)[0], None, None
+        # F and F' as two coefficient sets over the same value rows
+        sets = np.zeros((2,) + coef.shape[:-1] + (R,), dtype=z.dtype)
+        sets[0, ..., :M] = coef
+        sets[1] = self._slope_coefficients(coef)
+        A, slope = _combine_rows(rows, sets)
+        if chain is not None:
+            slope *= chain
+        return A, rows[:M], slope
 
     def value(self, z):
         """``f_k(z)`` for every k, shape ``z.shape + (M,)``."""
@@ -205,14 +279,91 @@ class Basis:
     __hash__ = None
 
 
+def _as_float(z):
+    """``z`` as a floating array (integers become float64)."""
+    z = np.asarray(z)
+    if not np.issubdtype(z.dtype, np.floating):
+        z = z.astype(np.float64)
+    return z
+
+
+# what defines a family's fused path, and what defines its values
+_FUSED_DEFINERS = ("_fill", "_slope_coefficients", "_derivative_series")
+_VALUE_HOOKS = ("_evaluate", "_recurrence")
+
+
+@functools.cache
+def _has_fused_path(cls):
+    """Whether ``cls`` can use its family's fused ``_fill`` path.
+
+    The fused path is defined by the classes that define ``_fill``,
+    ``_slope_coefficients`` (and ``_derivative_series``); it applies unless
+    a class below the most derived of them overrides a hook that defines
+    the values (``_evaluate``, ``_recurrence``): a user's subclass that
+    changes the values then gets the generic path through its own
+    ``_evaluate``.
+    """
+    mro = cls.__mro__
+
+    def owner(name):
+        return next((c for c in mro if name in vars(c)), None)
+
+    if getattr(cls, "_fill", None) is None or owner("_slope_coefficients") is Basis:
+        return False
+    definers = [c for c in map(owner, _FUSED_DEFINERS) if c is not None]
+    fused = min(definers, key=mro.index)  # the most derived of them
+    hooks = [owner(name) for name in _VALUE_HOOKS]
+    return all(hook is None or issubclass(fused, hook) for hook in hooks)
+
+
+def _combine_rows(rows, sets, out=None):
+    """Weighted sums of basis rows for several coefficient sets at once.
+
+    Parameters
+    ----------
+    rows : ndarray of shape (R,) + z.shape
+        Basis-major values.
+    sets : ndarray of shape (S, R) or (S, n_units, R)
+        S coefficient sets: shared by all entries (2-d), or one per unit
+        (the last axis of ``z``).
+    out : ndarray of shape z.shape, default=None
+        For S = 1: a C-contiguous array to write the result into.
+
+    Returns
+    -------
+    out : ndarray of shape (S,) + z.shape
+        ``out[s] = sum_r sets[s, ..., r] * rows[r]``.
+    """
+    R, shape = rows.shape[0], rows.shape[1:]
+    S = sets.shape[0]
+    if out is not None:
+        if not out.flags.c_contiguous:
+            raise ValueError("out must be C-contiguous.")
+        out = out.reshape((1,) + shape)
+    if sets.ndim == 2:
+        # one (S, R) @ (R, n_entries) product: BLAS reads the rows once
+        flat = None if out is None else out.reshape(1, -1)
+        flat = np.matmul(sets, rows.reshape(R, -1), out=flat)
+        return flat.reshape((S,) + shape)
+    # one combination per unit: R broadcast multiply-adds over the units,
+    # with contiguous (S, 1, n_units) coefficient rows
+    per_row = np.ascontiguousarray(np.moveaxis(sets, -1, 0))[:, :, None, :]
+    out = np.multiply(rows[0], per_row[0], out=out)
+    tmp = np.empty_like(out)
+    for r in range(1, R):
+        np.multiply(rows[r], per_row[r], out=tmp)
+        out += tmp
+    return out
+
+
 class FourierBasis(Basis):
     """The paper's basis: ``sin(k w z), cos(k w z)`` for k = 1, 2, ...
 
     The M functions are, in order, ``sin(wz), cos(wz), sin(2wz), cos(2wz),
-    ...``. Values come by the angle-addition recurrence from one ``sin`` and
-    one ``cos`` per entry (``s_{k+1} = s_k c_1 + c_k s_1``, ``c_{k+1} = c_k c_1
-    - s_k s_1``), derivatives from the same arrays (``d sin(kwz) = kw
-    cos(kwz)``).
+    ...``. Values come from one ``tan`` per entry (the half-angle formulas
+    give ``sin(wz)`` and ``cos(wz)``) and the recurrence ``x_{k+1} = 2
+    cos(wz) x_k - x_{k-1}``; derivatives from the same arrays (``d sin(kwz)
+    = kw cos(kwz)``).
 
     Parameters
     ----------
@@ -245,25 +396,64 @@ class FourierBasis(Basis):
     def roughness(self):
         return self.orders().astype(float) ** 2
 
+    def _fill(self, z, need_slope):
+        """``sin(kwz), cos(kwz)`` for k = 1..K, K = ceil(M / 2): shape (2K,) + z.shape.
+
+        One ``tan`` per entry gives the first order by the half-angle
+        formulas (with ``t = tan(wz / 2)``: ``sin = 2t / (1 + t**2)``,
+        ``cos = 2 / (1 + t**2) - 1``; a huge ``t`` gives 0 and -1, the right
+        limits); the others follow from ``x_{k+1} = 2 cos(wz) x_k - x_{k-1}``
+        (sine and cosine alike), two multiply-adds per row. For odd M the
+        last row is the cosine partner of the last sine, which the slope
+        needs. The slope needs no chain factor (None).
+        """
+        K = (self.n_basis + 1) // 2
+        flat = z.reshape(-1)
+        rows = np.empty((2 * K, flat.size), dtype=z.dtype)
+        s1, c1 = rows[0], rows[1]
+        t = np.multiply(flat, z.dtype.type(0.5 * self.frequency))
+        np.tan(t, out=t)
+        np.multiply(t, t, out=c1)
+        c1 += 1.0
+        with np.errstate(divide="ignore"):
+            np.divide(2.0, c1, out=c1)  # 2 / (1 + t^2), 0 if t^2 overflowed
+        np.multiply(t, c1, out=s1)
+        c1 -= 1.0
+        if K > 1:
+            two_c = np.add(c1, c1, out=t)
+            # sin 2x = 2 cos x sin x, cos 2x = 2 cos x cos x - 1
+            np.multiply(rows[0:2], two_c, out=rows[2:4])
+            rows[3] -= 1.0
+            for k in range(2, K):  # the (sin, cos) pair of order k + 1
+                pair = rows[2 * k : 2 * k + 2]
+                np.multiply(rows[2 * k - 2 : 2 * k], two_c, out=pair)
+                pair -= rows[2 * k - 4 : 2 * k - 2]
+        return rows.reshape((2 * K,) + z.shape), None
+
+    def _slope_coefficients(self, coef):
+        """d/dz (a sin(kwz) + b cos(kwz)) = kw a cos(kwz) - kw b sin(kwz)."""
+        M, K = self.n_basis, (self.n_basis + 1) // 2
+        padded = np.zeros(coef.shape[:-1] + (2 * K,), dtype=coef.dtype)
+        padded[..., :M] = coef
+        kw = (self.frequency * np.arange(1, K + 1)).astype(coef.dtype)
+        slope = np.empty_like(padded)
+        slope[..., 1::2] = kw * padded[..., 0::2]
+        slope[..., 0::2] = -kw * padded[..., 1::2]
+        return slope
+
     def _evaluate(self, z, derivative):
-        M, w = self.n_basis, self.frequency
-        wz = z * z.dtype.type(w)
-        s1, c1 = np.sin(wz), np.cos(wz)
-        phi = np.empty((M,) + z.shape, dtype=z.dtype)
-        dphi = np.empty_like(phi) if derivative else None
-        s, c = s1, c1
-        for j in range((M + 1) // 2):
-            k = j + 1
-            phi[2 * j] = s
-            if 2 * j + 1 < M:
-                phi[2 * j + 1] = c
-            if derivative:
-                kw = z.dtype.type(k * w)
-                np.multiply(c, kw, out=dphi[2 * j])
-                if 2 * j + 1 < M:
-                    np.multiply(s, -kw, out=dphi[2 * j + 1])
-            if 2 * j + 2 < M:
-                s, c = s * c1 + c * s1, c * c1 - s * s1
+        M = self.n_basis
+        rows, _ = self._fill(z, derivative)
+        phi = rows[:M]
+        if not derivative:
+            return phi, None
+        # f_k' from the same rows: the slope coefficients of each unit vector
+        kw = self.frequency * (np.arange(M) // 2 + 1)
+        dphi = np.empty_like(phi)
+        for k in range(M):
+            partner = rows[k + 1] if k % 2 == 0 else rows[k - 1]
+            sign = 1.0 if k % 2 == 0 else -1.0
+            np.multiply(partner, z.dtype.type(sign * kw[k]), out=dphi[k])
         return phi, dphi
 
 
@@ -281,6 +471,39 @@ class _MappedPolynomialBasis(Basis):
     def _recurrence(self, u, phi, dphi):
         """Fill ``phi[k] = p_k(u)`` and ``dphi[k] = p_k'(u)`` (dphi may be None)."""
         raise NotImplementedError
+
+    # the derivative series of a coefficient vector (chebder, legder)
+    _derivative_series = None
+
+    def _fill(self, z, need_slope):
+        """``p_k(u)`` for k < M, shape (M,) + z.shape, and ``du/dz`` if asked.
+
+        One ``tanh`` per entry, then the family's recurrence (values only);
+        the chain factor ``du/dz = (1 - u**2) / scale`` costs three more
+        passes and only when the slope is needed.
+        """
+        M = self.n_basis
+        flat = z.reshape(-1)
+        rows = np.empty((M, flat.size), dtype=z.dtype)
+        u = rows[1] if M > 1 else np.empty_like(flat)
+        np.multiply(flat, z.dtype.type(1.0 / self.scale), out=u)
+        np.tanh(u, out=u)
+        self._recurrence(u, rows, None)
+        chain = None
+        if need_slope:
+            chain = np.multiply(u, u)
+            np.subtract(1.0, chain, out=chain)
+            chain *= z.dtype.type(1.0 / self.scale)
+            chain = chain.reshape(z.shape)
+        return rows.reshape((M,) + z.shape), chain
+
+    def _slope_coefficients(self, coef):
+        """Coefficients of ``dF/du`` in the same polynomials (degree M - 2)."""
+        slope = np.zeros_like(coef)
+        if self.n_basis > 1:
+            series = type(self)._derivative_series
+            slope[..., :-1] = series(coef.astype(np.float64), axis=-1)
+        return slope
 
     def _evaluate(self, z, derivative):
         dt = z.dtype.type
@@ -301,6 +524,8 @@ class ChebyshevBasis(_MappedPolynomialBasis):
     ``T_{k+1} = 2u T_k - T_{k-1}`` and ``T'_{k+1} = 2 T_k + 2u T'_k -
     T'_{k-1}``: one ``tanh`` per entry, the rest multiply-adds.
     """
+
+    _derivative_series = staticmethod(chebyshev.chebder)
 
     def _recurrence(self, u, phi, dphi):
         M = self.n_basis
@@ -327,6 +552,8 @@ class LegendreBasis(_MappedPolynomialBasis):
     Bonnet's recurrence ``(k+1) P_{k+1} = (2k+1) u P_k - k P_{k-1}`` and
     ``P'_{k+1} = P'_{k-1} + (2k+1) P_k``.
     """
+
+    _derivative_series = staticmethod(legendre.legder)
 
     def _recurrence(self, u, phi, dphi):
         M = self.n_basis
@@ -406,7 +633,9 @@ class GaussianBasis(Basis):
 
 def _cubic_bspline(t, derivative):
     """Cardinal cubic B-spline centred at 0 (support [-2, 2]) and its slope."""
-    a = np.abs(t)
+    # |t| >= 2 is outside the support: clipping there changes no value and
+    # keeps the powers below from overflowing for huge t
+    a = np.minimum(np.abs(t), 2.0)
     inner = a < 1.0
     outer = (a >= 1.0) & (a < 2.0)
     two_minus = 2.0 - a
