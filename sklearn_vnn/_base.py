@@ -36,7 +36,7 @@ from sklearn_vnn.bases import BASES, Basis, make_basis
 from sklearn_vnn.inspection import (
     activation_formula,
     activation_function,
-    record_activation_ranges,
+    ranges_and_output,
 )
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -405,11 +405,8 @@ class BaseVNN(BaseEstimator, ABC):
         theta = self._pack_current(X.dtype)
         self._bind(theta)
         # the coefficients sit at the end of theta: freezing them is a slice
-        n_train = (
-            self._layout.size
-            if self.learn_activation
-            else (self._layout.n_weights_biases)
-        )
+        layout = self._layout
+        n_train = layout.size if self.learn_activation else layout.n_weights_biases
 
         if self.solver in _STOCHASTIC_SOLVERS:
             self._fit_stochastic(X, y, sample_weight, theta, n_train, incremental)
@@ -423,9 +420,20 @@ class BaseVNN(BaseEstimator, ABC):
             )
         if not incremental:
             warn_if_no_better_than_constant(self, y, sample_weight)
-        # where the data put each hidden layer's input: one forward pass on
-        # at most 2000 rows, for plots and formulas (see inspection.py)
-        self.activation_ranges_ = record_activation_ranges(self, X)
+        # one forward pass on at most 2000 training rows: where the data put
+        # each hidden layer's input (for plots and formulas, see
+        # inspection.py), and whether the model left by the last step, which
+        # no batch loss saw, predicts finite values
+        ranges, output = ranges_and_output(self, X)
+        if self.solver in _STOCHASTIC_SOLVERS and not np.isfinite(output).all():
+            raise DivergenceError(
+                divergence_message(
+                    self,
+                    "in the last step",
+                    "the predictions on the training data became non-finite",
+                )
+            )
+        self.activation_ranges_ = ranges
         return self
 
     def _fit_lbfgs(self, X, y, sample_weight, theta, n_train):
@@ -679,17 +687,6 @@ class BaseVNN(BaseEstimator, ABC):
 
         if early_stopping:
             theta[:] = self._best_theta
-        # no batch loss sees the last step: check that the model it left
-        # predicts finite values (on at most 2000 training rows)
-        with np.errstate(all="ignore"):
-            out = self._forward_pass_fast(X_train[sample_idx[:2000]], False, False)
-        if not np.isfinite(out).all():
-            self._raise_diverged(
-                theta,
-                start,
-                where="in the last step",
-                what="the predictions on the training data became non-finite",
-            )
 
     def _optimizer_size(self):
         opt = self._optimizer

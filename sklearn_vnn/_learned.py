@@ -9,6 +9,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_vnn import _network
+from sklearn_vnn._losses import LINKS
 
 # rows of the training data used to record the pre-activation ranges
 _RANGE_MAX_ROWS = 2000
@@ -43,11 +44,20 @@ def hidden_preactivations(X, weights, biases, hidden_C, basis):
     return out
 
 
-def record_activation_ranges(est, X):
-    """The 1st and 99th percentiles of each hidden layer's pre-activations.
+def _range_of(Z, scope):
+    """1st and 99th percentiles of ``Z``: over the layer, or per neuron."""
+    Z = np.asarray(Z, dtype=np.float64)
+    if scope == "layer":
+        return np.percentile(Z, _RANGE_PERCENTILES)
+    return np.percentile(Z, _RANGE_PERCENTILES, axis=0).T.copy()
 
-    Runs one forward pass on at most 2000 rows of ``X`` (evenly spaced, so
-    no random numbers are drawn) with the estimator's current parameters.
+
+def ranges_and_output(est, X):
+    """Pre-activation ranges and network output from one forward pass.
+
+    The pass runs on at most 2000 rows of ``X`` (evenly spaced, so no
+    random numbers are drawn) with the estimator's current parameters; the
+    ranges are taken from each hidden layer's ``Z`` as the pass goes.
 
     Parameters
     ----------
@@ -61,24 +71,47 @@ def record_activation_ranges(est, X):
     ranges : list of ndarray, one per hidden layer
         Shape (2,) (low, high) for ``activation_scope='layer'`` (over all
         units of the layer), (n_units, 2) for 'neuron'.
+    output : ndarray of shape (n_rows, n_outputs)
+        The network's predictions (after the link) for those rows.
     """
     n_samples = X.shape[0]
     if n_samples > _RANGE_MAX_ROWS:
         rows = np.linspace(0, n_samples - 1, _RANGE_MAX_ROWS).round().astype(int)
         X = X[rows]
+    ranges = []
+
+    def record(layer, Z):
+        ranges.append(_range_of(Z, est.activation_scope))
+
     # huge inputs may overflow Z to inf; percentiles of inf are inf, quietly
     with np.errstate(over="ignore", invalid="ignore"):
-        Zs = hidden_preactivations(
-            X, est.coefs_, est.intercepts_, est.activation_coefs_, est.basis_
+        G, _ = _network.forward(
+            X,
+            est.coefs_,
+            est.intercepts_,
+            est.activation_coefs_,
+            est.output_activation_coefs_,
+            est.basis_,
+            need_backward=False,
+            on_preactivation=record,
         )
-        ranges = []
-        for Z in Zs:
-            Z = np.asarray(Z, dtype=np.float64)
-            if est.activation_scope == "layer":
-                ranges.append(np.percentile(Z, _RANGE_PERCENTILES))
-            else:
-                ranges.append(np.percentile(Z, _RANGE_PERCENTILES, axis=0).T.copy())
-    return ranges
+        output = LINKS[est.out_activation_](G)
+    return ranges, output
+
+
+def record_activation_ranges(est, X):
+    """The 1st and 99th percentiles of each hidden layer's pre-activations.
+
+    See :func:`ranges_and_output`, which computes them (and the output) in
+    the one forward pass that ends every fit.
+
+    Returns
+    -------
+    ranges : list of ndarray, one per hidden layer
+        Shape (2,) for ``activation_scope='layer'``, (n_units, 2) for
+        'neuron'.
+    """
+    return ranges_and_output(est, X)[0]
 
 
 # ----------------------------------------------------------------------

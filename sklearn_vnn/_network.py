@@ -170,7 +170,16 @@ def activate(Z, C, basis, need_backward, overwrite_z=False):
     return A, None, None
 
 
-def forward(X, weights, biases, hidden_C, output_C, basis, need_backward=True):
+def forward(
+    X,
+    weights,
+    biases,
+    hidden_C,
+    output_C,
+    basis,
+    need_backward=True,
+    on_preactivation=None,
+):
     """Forward pass up to the output layer's pre-link value.
 
     Parameters
@@ -182,6 +191,10 @@ def forward(X, weights, biases, hidden_C, output_C, basis, need_backward=True):
     basis : bases.Basis
     need_backward : bool
         Keep what :func:`backward` needs.
+    on_preactivation : callable or None
+        Called as ``on_preactivation(layer, Z)`` with each hidden layer's
+        pre-activations before they are activated (and, without backward,
+        overwritten): a way to inspect them in the same pass.
 
     Returns
     -------
@@ -198,6 +211,8 @@ def forward(X, weights, biases, hidden_C, output_C, basis, need_backward=True):
         Z += biases[layer]
         if layer < n_layers - 1:
             C = hidden_C[layer]
+            if on_preactivation is not None:
+                on_preactivation(layer, Z)
         elif output_C is not None:
             C = output_C
         else:

@@ -35,6 +35,7 @@ from sklearn_vnn._learned import (
     activation_function,
     activation_range,
     hidden_preactivations,
+    ranges_and_output,
     record_activation_ranges,
 )
 
@@ -51,5 +52,6 @@ __all__ = [
     "fit_classic_activations",
     "hidden_preactivations",
     "nearest_classic_activation",
+    "ranges_and_output",
     "record_activation_ranges",
 ]
