@@ -420,7 +420,7 @@ class BaseVNN(BaseEstimator, ABC):
             )
         if not incremental:
             warn_if_no_better_than_constant(self, y, sample_weight)
-        # one forward pass on at most 2000 training rows: where the data put
+        # one forward pass on at most 1000 training rows: where the data put
         # each hidden layer's input (for plots and formulas, see
         # inspection.py), and whether the model left by the last step, which
         # no batch loss saw, predicts finite values

@@ -193,6 +193,12 @@ _ATTRIBUTES_DOC = """\
     activation_init_coefs_ : list of shape (n_layers - 2,)
         The coefficients the hidden activations started from.
 
+    activation_ranges_ : list of shape (n_layers - 2,)
+        The 1st and 99th percentiles of each hidden layer's pre-activations
+        on (at most 1000 rows of) the training data, recorded at the end of
+        every fit: shape (2,) for 'layer', (n_units, 2) for 'neuron'. Plots
+        and formulas (:mod:`sklearn_vnn.inspection`) use this range.
+
     output_activation_coefs_ : ndarray of shape (n_basis,) or None
         The output layer's learned coefficients, if
         ``learn_output_activation``.

@@ -12,7 +12,7 @@ from sklearn_vnn import _network
 from sklearn_vnn._losses import LINKS
 
 # rows of the training data used to record the pre-activation ranges
-_RANGE_MAX_ROWS = 2000
+_RANGE_MAX_ROWS = 1000
 _RANGE_PERCENTILES = (1.0, 99.0)
 # points of the grid on which sizes, errors and fits are computed
 _GRID_POINTS = 512
@@ -45,17 +45,21 @@ def hidden_preactivations(X, weights, biases, hidden_C, basis):
 
 
 def _range_of(Z, scope):
-    """1st and 99th percentiles of ``Z``: over the layer, or per neuron."""
-    Z = np.asarray(Z, dtype=np.float64)
+    """1st and 99th percentiles of ``Z``: over the layer, or per neuron.
+
+    Computed in Z's own dtype (a float64 copy of a float32 layer would be
+    the largest allocation of a whole fit); the few numbers returned are
+    float64.
+    """
     if scope == "layer":
-        return np.percentile(Z, _RANGE_PERCENTILES)
-    return np.percentile(Z, _RANGE_PERCENTILES, axis=0).T.copy()
+        return np.percentile(Z, _RANGE_PERCENTILES).astype(np.float64)
+    return np.percentile(Z, _RANGE_PERCENTILES, axis=0).T.astype(np.float64)
 
 
 def ranges_and_output(est, X):
     """Pre-activation ranges and network output from one forward pass.
 
-    The pass runs on at most 2000 rows of ``X`` (evenly spaced, so no
+    The pass runs on at most 1000 rows of ``X`` (evenly spaced, so no
     random numbers are drawn) with the estimator's current parameters; the
     ranges are taken from each hidden layer's ``Z`` as the pass goes.
 

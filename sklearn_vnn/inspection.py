@@ -15,7 +15,7 @@ into things a person can use:
 
 The range comes from ``activation_ranges_``, recorded at the end of every
 fit by :func:`record_activation_ranges`: the 1st and 99th percentiles of
-each hidden layer's pre-activations on (at most 2000 rows of) the training
+each hidden layer's pre-activations on (at most 1000 rows of) the training
 data, per layer or, with ``activation_scope='neuron'``, per neuron.
 
 matplotlib is only needed by :class:`ActivationDisplay`
