@@ -32,9 +32,9 @@ import argparse
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
+from _common import add_output_arguments, timed_run
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.datasets import (
     load_breast_cancer,
@@ -56,12 +56,9 @@ from sklearn.model_selection import (
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from sklearn_vnn import VNNClassifier, VNNRegressor
 from sklearn_vnn.__main__ import n_parameters
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _moons():
@@ -392,36 +389,13 @@ def build_parser():
     parser.add_argument("--folds", type=int, default=3, help="outer folds")
     parser.add_argument("--repeats", type=int, default=2, help="outer repeats")
     parser.add_argument("--seed", type=int, default=0, help="CV and model seed")
-    parser.add_argument(
-        "--out-dir",
-        type=Path,
-        default=RESULTS,
-        help="where to write accuracy.md and accuracy.png",
-    )
-    parser.add_argument("--no-plot", action="store_true", help="skip the PNG")
-    parser.add_argument(
-        "--blas-threads",
-        type=int,
-        default=1,
-        help="BLAS threads per process (default: %(default)s)",
-    )
+    add_output_arguments(parser, "accuracy.md and accuracy.png")
     return parser
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    command = " ".join(
-        [
-            "python benchmarks/bench_accuracy.py",
-            *(sys.argv[1:] if argv is None else argv),
-        ]
-    )
-    start = time.perf_counter()
-    # one BLAS thread: these matrices are small, and on a shared machine
-    # OpenBLAS's thread pool makes each fit several times slower
-    with threadpool_limits(limits=args.blas_threads):
-        rows = run(args)
-    seconds = time.perf_counter() - start
+    command, rows, seconds = timed_run("bench_accuracy.py", run, args, argv)
     datasets = list(dict.fromkeys(r["dataset"] for r in rows))
     stats = aggregate(rows)
     args.out_dir.mkdir(parents=True, exist_ok=True)

@@ -31,18 +31,15 @@ import argparse
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
+from _common import add_output_arguments, timed_run
 from scipy.special import j0
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
-from threadpoolctl import threadpool_limits
 
 from sklearn_vnn import VNNRegressor
 from sklearn_vnn.__main__ import n_parameters
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _f_exp_sin(X):
@@ -344,36 +341,13 @@ def build_parser():
         help="iterations (lbfgs) or epochs (adam) per fit (default: %(default)s)",
     )
     parser.add_argument("--seed", type=int, default=0, help="data and model seed")
-    parser.add_argument(
-        "--out-dir",
-        type=Path,
-        default=RESULTS,
-        help="where to write functions.md and functions.png",
-    )
-    parser.add_argument("--no-plot", action="store_true", help="skip the PNG")
-    parser.add_argument(
-        "--blas-threads",
-        type=int,
-        default=1,
-        help="BLAS threads per process (default: %(default)s)",
-    )
+    add_output_arguments(parser, "functions.md and functions.png")
     return parser
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    command = " ".join(
-        [
-            "python benchmarks/bench_functions.py",
-            *(sys.argv[1:] if argv is None else argv),
-        ]
-    )
-    start = time.perf_counter()
-    # one BLAS thread: these matrices are small, and on a shared machine
-    # OpenBLAS's thread pool makes each fit several times slower
-    with threadpool_limits(limits=args.blas_threads):
-        rows = run(args)
-    seconds = time.perf_counter() - start
+    command, rows, seconds = timed_run("bench_functions.py", run, args, argv)
     names = list(dict.fromkeys(r["function"] for r in rows))
     summary = summarise(rows, names)
     args.out_dir.mkdir(parents=True, exist_ok=True)
