@@ -600,7 +600,6 @@ class BaseVNN(BaseEstimator, ABC):
 
         grad = np.zeros_like(theta)
         trainable, dtrainable = theta[:n_train], grad[:n_train]
-        start = theta.copy()  # restored if this call diverges
         checkpoint = theta.copy()  # the last epoch's parameters
         reference = np.inf  # set from the first batch: see _recovery.py
         try:
@@ -622,9 +621,9 @@ class BaseVNN(BaseEstimator, ABC):
                             self._objective(theta, grad, X_batch, y_batch, sw_batch)
                         )
                     if not np.isfinite(batch_loss):
-                        self._raise_diverged(theta, start)
+                        self._raise_diverged()
                     if batch_loss > BATCH_BLOWUP * reference:
-                        self._raise_diverged(theta, start, batch_loss / reference)
+                        self._raise_diverged(batch_loss / reference)
                     if reference == np.inf:
                         reference = divergence_reference(
                             batch_loss, y_train, self.out_activation_, sw_train
@@ -637,11 +636,9 @@ class BaseVNN(BaseEstimator, ABC):
                         self._optimizer.step(trainable, dtrainable)
 
                 if not np.isfinite(theta).all():
-                    self._raise_diverged(theta, start)
+                    self._raise_diverged()
                 if accumulated_loss / n_samples > EPOCH_BLOWUP * reference:
-                    self._raise_diverged(
-                        theta, start, accumulated_loss / n_samples / reference
-                    )
+                    self._raise_diverged(accumulated_loss / n_samples / reference)
                 self.n_iter_ += 1
                 self.loss_ = accumulated_loss / n_samples
                 self.t_ += n_samples
@@ -692,16 +689,16 @@ class BaseVNN(BaseEstimator, ABC):
         opt = self._optimizer
         return opt.m.size if hasattr(opt, "m") else opt.velocity.size
 
-    def _raise_diverged(self, theta, start, blowup=None, where=None, what=None):
-        """Restore the parameters this call started from, then raise.
+    def _raise_diverged(self, blowup=None, where=None, what=None):
+        """Raise the :class:`DivergenceError` that says what to change.
 
         ``blowup`` is set when the loss, though finite, grew that many times
         above the divergence reference (see ``_recovery.py``).
 
-        ``_fit`` then restores everything else and drops the optimiser, whose
-        moments are polluted (see ``_recovery.py``).
+        ``_fit`` catches it, restores every attribute this call changed and
+        drops the optimiser, whose moments are polluted (see
+        ``_recovery.py``): the parameters need no restoring here.
         """
-        theta[:] = start
         where = where or f"in iteration {self.n_iter_ + 1}"
         if blowup is None:
             if what is None:
