@@ -104,17 +104,6 @@ class Layout:
         return theta
 
 
-def combine(Phi, C):
-    """The learned activation from basis values: ``sum_k C_k Phi_k``.
-
-    Phi has shape (M, n_samples, n_units); C has shape (M,) (one combination
-    for the layer, eq. 3) or (n_units, M) (one per neuron, Sec. III).
-    """
-    if C.ndim == 1:
-        return np.tensordot(C, Phi, axes=(0, 0))
-    return np.einsum("kij,jk->ij", Phi, C, optimize=False)
-
-
 def coefficient_gradient(Phi, dA):
     """dLoss/dC from the basis values and dA (eqs. 6/12): shape (M,).
 
