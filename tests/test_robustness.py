@@ -26,7 +26,6 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_vnn import VNNClassifier, VNNRegressor
-from sklearn_vnn._base import objective
 from sklearn_vnn._optimizers import SGD, Adam
 
 IRIS_X, IRIS_Y = load_iris(return_X_y=True)
@@ -542,19 +541,8 @@ def test_lbfgs_mid_run_faults_never_enter_the_model(monkeypatch):
 
 def _objective_now(est, X, y):
     theta = est._pack_current(np.float64)
-    return objective(
-        theta,
-        np.zeros_like(theta),
-        est._layout,
-        est.basis_,
-        X,
-        np.asarray(y, dtype=float).reshape(len(y), -1),
-        est.out_activation_,
-        None,
-        est.alpha,
-        est.activation_alpha,
-        est._penalty_R,
-    )
+    y = np.asarray(y, dtype=float).reshape(len(y), -1)
+    return est._objective(theta, np.zeros_like(theta), X, y, None)
 
 
 # ----------------------------------------------------------------------------
