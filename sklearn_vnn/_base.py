@@ -216,6 +216,11 @@ class BaseVNN(BaseEstimator, ABC):
         theta = self._layout.pack(weights, biases, hidden_C, output_C, dtype)
         self._bind(theta)
         self.activation_init_coefs_ = [C.copy() for C in self.activation_coefs_]
+        # where the coefficient prior is centred (see _objective.py): every
+        # combination's start, the identity for the output one
+        self._activation_centre = theta[self._layout.n_weights_biases :].astype(
+            np.float64
+        )
 
         SOLVERS[self.solver](self).init_state()
 

@@ -102,23 +102,47 @@ class WeightDecay(QuadraticPenalty):
         return cls(0, layout.offsets[layout.n_layers], est.alpha)
 
 
-class ActivationPenalty(QuadraticPenalty):
-    """``0.5 * activation_alpha * C R C^T`` on every coefficient vector: a
-    ridge weighted by the basis's roughness matrix ``R``
-    (:meth:`bases.Basis.penalty_matrix`), so that rough functions cost
-    more."""
+class ActivationPrior(QuadraticPenalty):
+    """``0.5 * activation_alpha * (C - C0) Q (C - C0)^T`` on every
+    coefficient vector: a prior centred on the combination's start ``C0``
+    (what ``activation_init`` fitted; the identity for the output
+    combination). As ``activation_alpha`` grows the network tends to the
+    frozen one, an MLP with the starting activation; at 0 the activations
+    are free.
+
+    ``Q = I + R / lambda_max(R)``, with ``R`` the basis's roughness matrix
+    (:meth:`bases.Basis.penalty_matrix`): rough departures from the start
+    cost up to twice as much as smooth ones. The weighting is kept this
+    mild on purpose: with ``Q = R`` (a spread of ``k**2``, 16 for eight
+    Fourier terms) L-BFGS needed 23-26 iterations on 50 rows of two-class
+    digits at ``activation_alpha=1`` against MLP's 9-11; with this ``Q``
+    it needs 16-18.
+    """
 
     @classmethod
     def from_estimator(cls, est, layout):
         if est.activation_alpha == 0 or layout.size == layout.n_weights_biases:
             return None
-        R = np.asarray(est.basis_.penalty_matrix(), dtype=float)
-        return cls(layout.n_weights_biases, layout.size, est.activation_alpha, R)
+        return cls(
+            layout.n_weights_biases,
+            layout.size,
+            est.activation_alpha,
+            prior_matrix(est.basis_),
+            centre=est._activation_centre,
+        )
+
+
+def prior_matrix(basis):
+    """``Q = I + R / lambda_max(R)`` for a basis's roughness matrix ``R``."""
+    R = np.asarray(basis.penalty_matrix(), dtype=float)
+    top = np.linalg.eigvalsh(R)[-1] if R.size else 0.0
+    Q = np.eye(basis.n_basis)
+    return Q + R / top if top > 0 else Q
 
 
 #: the penalties an estimator's parameters switch on, in the order they are
 #: added to the loss
-PENALTIES = [WeightDecay, ActivationPenalty]
+PENALTIES = [WeightDecay, ActivationPrior]
 
 
 class Objective:
