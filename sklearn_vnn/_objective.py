@@ -175,6 +175,63 @@ class Objective:
             [p for p in penalties if p is not None],
         )
 
+    def scaling(self, n_train, rows):
+        """The change of variables ``theta = offset + d * u`` the solvers work in.
+
+        Solvers train ``u`` (see ``_solvers/_base.py``): a diagonal
+        preconditioner that puts every group of parameters on one scale.
+
+        - A layer-shared combination gathers its gradient over all
+          ``n_units`` units of its layer (paper eqs. 6, 12), so its
+          curvature is about ``n_units`` times a weight's: ``d = 1 /
+          sqrt(n_units)``.
+        - The coefficient prior adds a curvature of ``activation_alpha /
+          rows`` (``rows``: the sample weight a solver's objective divides
+          by, the batch size for sgd and adam): ``d`` shrinks by ``1 /
+          sqrt(1 + activation_alpha / rows)`` and ``offset`` is the prior's
+          centre, so that a very large ``activation_alpha`` holds the
+          coefficients at their start as the frozen network does, for every
+          solver, instead of making the problem stiff.
+
+        Weights and intercepts keep ``d = 1``, ``offset = 0``.
+
+        Parameters
+        ----------
+        n_train : int
+            The trained leading part of the flat vector.
+        rows : float
+            The sample weight per objective evaluation.
+
+        Returns
+        -------
+        offset, d : ndarrays of shape (n_train,), or None when the change is
+            the identity.
+        """
+        layout = self.layout
+        start = layout.n_weights_biases
+        if n_train <= start:
+            return None
+        offset = np.zeros(n_train)
+        d = np.ones(n_train)
+        for a, b, units in self._combinations():
+            if layout.scope == "layer" or (b == layout.size and layout.learn_output):
+                d[a:b] = 1.0 / np.sqrt(units)
+        for penalty in self.penalties:
+            if isinstance(penalty, ActivationPrior):
+                d[start:] /= np.sqrt(1.0 + penalty.strength / rows)
+                offset[start:] = penalty.centre[: n_train - start]
+        if not offset.any() and (d == 1).all():
+            return None
+        return offset, d
+
+    def _combinations(self):
+        """``(start, stop, n_units)`` of each combination's coefficients."""
+        layout = self.layout
+        n = layout.n_layers
+        bounds = zip(layout.offsets[2 * n : -1], layout.offsets[2 * n + 1 :])
+        units = layout.layer_units[1:]
+        return [(a, b, u) for (a, b), u in zip(bounds, units)]
+
     def provides(self, what):
         """Whether this objective can give ``what``: 'loss_gradient' always;
         'residuals' (and their Jacobian) for the squared error only."""

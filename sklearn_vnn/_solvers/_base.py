@@ -10,6 +10,8 @@ The public :meth:`Solver.solve` checks the contract, then calls the private
 one line in ``sklearn_vnn._solvers.SOLVERS``.
 """
 
+import numpy as np
+
 
 class Solver:
     """Base class of the solvers, keyed by the estimator's ``solver``.
@@ -75,3 +77,41 @@ class Solver:
 
     def _solve(self, objective, theta, n_train, X, y, sample_weight, incremental):
         raise NotImplementedError
+
+
+class Scaled:
+    """The trained part of ``theta`` in the solver's variables ``u``:
+    ``theta[:n_train] = offset + d * u`` (see ``Objective.scaling``).
+
+    Gradient methods are not invariant to such a change: training ``u`` is
+    preconditioning ``theta`` by ``d**2``. With no scaling (``scaling`` is
+    None) ``u`` is ``theta[:n_train]`` itself.
+    """
+
+    def __init__(self, theta, n_train, scaling):
+        self.theta, self.n_train = theta, n_train
+        self.offset, self.d = (None, None) if scaling is None else scaling
+
+    def u(self):
+        """The current ``u`` (a view when unscaled, else a new array)."""
+        x = self.theta[: self.n_train]
+        if self.d is None:
+            return x
+        return ((x - self.offset) / self.d).astype(x.dtype)
+
+    def set(self, u):
+        """``theta[:n_train] = offset + d * u``."""
+        x = self.theta[: self.n_train]
+        if self.d is None:
+            if u is not x:
+                x[:] = u
+        else:
+            np.multiply(self.d, u, out=x, casting="unsafe")
+            x += self.offset.astype(x.dtype)
+
+    def gradient(self, grad):
+        """dLoss/du from dLoss/dtheta (in place on ``grad[:n_train]``)."""
+        g = grad[: self.n_train]
+        if self.d is not None:
+            g *= self.d.astype(g.dtype)
+        return g

@@ -7,7 +7,7 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_vnn._recovery import DivergenceError, divergence_message
-from sklearn_vnn._solvers._base import Solver
+from sklearn_vnn._solvers._base import Scaled, Solver
 
 
 class LBFGSSolver(Solver):
@@ -26,11 +26,13 @@ class LBFGSSolver(Solver):
         est = self.est
         grad = np.zeros_like(theta)
         tracker = _BestPoint(n_train)
+        rows = X.shape[0] if sample_weight is None else sample_weight.sum()
+        scaled = Scaled(theta, n_train, objective.scaling(n_train, rows))
 
         def fun(x):
-            theta[:n_train] = x
+            scaled.set(x)
             loss = est._objective(theta, grad, X, y, sample_weight)
-            return tracker.record(x, loss, grad[:n_train], est)
+            return tracker.record(x, loss, scaled.gradient(grad), est)
 
         def report(intermediate_result):
             if est.verbose:
@@ -45,7 +47,7 @@ class LBFGSSolver(Solver):
             with np.errstate(over="ignore", invalid="ignore"):
                 res = scipy.optimize.minimize(
                     fun,
-                    theta[:n_train].astype(np.float64),
+                    scaled.u().astype(np.float64),
                     method="L-BFGS-B",
                     jac=True,
                     callback=report,
@@ -58,7 +60,7 @@ class LBFGSSolver(Solver):
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
             if tracker.x is not None:
-                theta[:n_train] = tracker.x
+                scaled.set(tracker.x)
             est.n_iter_ = report.n_iter - 1
             est.loss_ = tracker.fun if tracker.x is not None else np.nan
             return
@@ -66,7 +68,7 @@ class LBFGSSolver(Solver):
         if not (res.fun <= tracker.fun and np.isfinite(res.x).all()):
             # scipy ended on a step where the loss is not finite: that point
             # never enters the model
-            theta[:n_train] = tracker.x
+            scaled.set(tracker.x)
             est.loss_ = float(tracker.fun)
             warnings.warn(
                 f"lbfgs stopped after {res.nit} iteration(s) on a step where "
@@ -76,7 +78,7 @@ class LBFGSSolver(Solver):
                 ConvergenceWarning,
             )
             return
-        theta[:n_train] = res.x
+        scaled.set(res.x)
         est.loss_ = float(res.fun)
         if res.status != 0:
             warnings.warn(

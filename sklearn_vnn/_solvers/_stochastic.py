@@ -23,7 +23,7 @@ from sklearn_vnn._recovery import (
     divergence_message,
     divergence_reference,
 )
-from sklearn_vnn._solvers._base import Solver
+from sklearn_vnn._solvers._base import Scaled, Solver
 
 
 class StochasticSolver(Solver):
@@ -63,6 +63,11 @@ class StochasticSolver(Solver):
         else:
             train, validation = (X, y, sample_weight), None
         checkpoint = theta.copy()  # the last epoch's parameters
+        self._batch = self._batch_size(train[0].shape[0])
+        rows = self._batch
+        if train[2] is not None:
+            rows *= float(train[2].mean())
+        self._scaled = Scaled(theta, n_train, objective.scaling(n_train, rows))
         try:
             self._epochs(theta, n_train, train, validation, checkpoint, incremental)
         except KeyboardInterrupt:
@@ -87,7 +92,8 @@ class StochasticSolver(Solver):
         est = self.est
         X, y, sample_weight = train
         n_samples = X.shape[0]
-        batch_size = self._batch_size(n_samples)
+        batch_size = self._batch
+        u = self._scaled.u()
         sample_idx = np.arange(n_samples, dtype=int)
         grad = np.zeros_like(theta)
         self._reference = np.inf  # set from the first batch: see _recovery.py
@@ -99,7 +105,7 @@ class StochasticSolver(Solver):
             total = 0.0
             for batch in gen_batches(n_samples, batch_size):
                 idx = sample_idx[batch] if est.shuffle else batch
-                total += self._step(theta, grad, n_train, train, idx) * (
+                total += self._step(theta, grad, u, train, idx) * (
                     batch.stop - batch.start
                 )
             self._end_epoch(theta, total / n_samples, n_samples, validation)
@@ -114,8 +120,9 @@ class StochasticSolver(Solver):
                     ConvergenceWarning,
                 )
 
-    def _step(self, theta, grad, n_train, train, idx):
-        """One optimiser step on the batch ``idx``; its loss before the step."""
+    def _step(self, theta, grad, u, train, idx):
+        """One optimiser step on the batch ``idx``, in the solver's variables
+        ``u`` (see ``Scaled``); its loss before the step."""
         est = self.est
         X, y, sample_weight = train
         sw = None if sample_weight is None else sample_weight[idx]
@@ -133,7 +140,8 @@ class StochasticSolver(Solver):
             )
         # an overflow here shows as a non-finite loss next batch
         with np.errstate(over="ignore", invalid="ignore"):
-            est._optimizer.step(theta[:n_train], grad[:n_train])
+            est._optimizer.step(u, self._scaled.gradient(grad))
+            self._scaled.set(u)
         return loss
 
     def _end_epoch(self, theta, loss, n_samples, validation):
