@@ -70,12 +70,36 @@ class StochasticSolver(Solver):
         self._scaled = Scaled(theta, n_train, objective.scaling(n_train, rows))
         try:
             self._epochs(theta, n_train, train, validation, checkpoint, incremental)
+        except DivergenceError as exc:
+            if not self._keep_best_on_divergence(exc):
+                raise
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
             if not np.isfinite(theta).all():
                 theta[:] = checkpoint
         if est.early_stopping:
             theta[:] = est._best_theta
+
+    def _keep_best_on_divergence(self, exc):
+        """With early stopping, a divergence ends training on the best
+        validation model, with a warning (as MLP, scikit-learn issue
+        #29504, which records a NaN score and goes on). Returns False when
+        no epoch was validated yet: nothing is worth keeping then, and the
+        :class:`DivergenceError` stands."""
+        est = self.est
+        if not est.early_stopping or est.best_validation_score_ == -np.inf:
+            return False
+        est.n_iter_ += 1
+        est.loss_curve_.append(np.nan)
+        est.validation_scores_.append(np.nan)
+        best = int(np.nanargmax(est.validation_scores_)) + 1
+        warnings.warn(
+            f"{exc.args[0].split(' To fix it,')[0]} Early stopping kept the "
+            f"model of iteration {best}, whose validation score "
+            f"{est.best_validation_score_:.6g} was the best.",
+            ConvergenceWarning,
+        )
+        return True
 
     def _batch_size(self, n_samples):
         batch_size = self.est.batch_size
