@@ -424,7 +424,7 @@ def _summary_line(s, missing):
     elif rival is None:
         versus = "no VNN that small"
     else:
-        versus = f"{kan['rmse'] / rival['rmse']:.2f} ({rival['model']})"
+        versus = f"{kan['rmse'] / rival['rmse']:.3g} ({rival['model']})"
     return (
         f"| {s['function']} | {_fmt(s['best_vnn'])} | {_fmt(s['best_mlp'])} "
         f"| {_fmt(s['best_small'])} | {pair} | {met} "
