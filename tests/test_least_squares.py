@@ -8,6 +8,7 @@ memory guards.
 
 import numpy as np
 import pytest
+import scipy.optimize
 from scipy import sparse
 
 from sklearn_vnn import _network
@@ -233,3 +234,22 @@ def test_guards_raise_clear_errors():
         fit_least_squares(few, start, method="lm")
     with pytest.raises(ValueError, match="method must be"):
         fit_least_squares(few, start, method="dogbox")
+
+
+@pytest.mark.parametrize("n_samples, expected", [(200, "lm"), (3, "trf")])
+def test_auto_method_is_lm_only_with_enough_residuals(n_samples, expected, monkeypatch):
+    basis, layout, X, y, start, _ = _teacher_student("fourier", "layer", 1e-1, 4)
+    residuals = make_residuals(
+        layout, basis, X[:n_samples], y[:n_samples], None, 0, 0, np.eye(5), layout.size
+    )
+    seen = {}
+    real = scipy.optimize.least_squares
+
+    def spy(*args, **kwargs):
+        seen["method"] = kwargs["method"]
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scipy.optimize, "least_squares", spy)
+    res = fit_least_squares(residuals, start, method="auto", max_nfev=5)
+    assert seen["method"] == expected
+    assert np.isfinite(res.cost)
