@@ -1,34 +1,58 @@
-"""Function fitting: test RMSE against parameter count, VNN against MLP.
+"""Function fitting: test RMSE against parameter count, VNN, MLP and pykan.
 
 For each target function, 1000 training and 1000 test points are drawn
-uniformly on ``[-1, 1]^d`` (no noise), and every model in a fixed list of
-configurations is fitted once on the training points; the test RMSE and the
-number of trained parameters (weights, intercepts and, for VNN, activation
-coefficients) are recorded. The targets are
+uniformly on ``[-1, 1]^d`` in float64 (no noise; the same points for every
+model), and every model in a list of configurations is fitted; the test
+RMSE, the number of trained parameters and the fit time are recorded. The
+targets are
 
 * ``exp(sin(pi x) + y^2)`` (d = 2),
 * ``x y`` (d = 2),
 * ``J0(20 x)`` (d = 1, :func:`scipy.special.j0`),
 * ``exp((sin(pi (x1^2 + x2^2)) + sin(pi (x3^2 + x4^2))) / 2)`` (d = 4).
 
-Contestants: VNN in both activation scopes (solver 'lbfgs', several bases
-and sizes) and MLP with 'relu' and 'tanh' activations, each with 'lbfgs'
-and 'adam', over a range of sizes that reaches well beyond the VNN
-parameter counts. No penalty is used (``alpha=0``, ``activation_alpha=0``):
-the data are noiseless and the question is approximation power.
+Contestants:
 
-For each function the summary reports the best VNN, the best MLP, and for
-every VNN configuration the ratio ``best MLP RMSE with at least as many
-parameters / VNN RMSE`` (the issue's target is a ratio of at least 10 on 3
-of the 4 functions, and RMSE <= 1e-4 with <= 200 parameters on the first).
+* VNN: the estimator parameters in :data:`VNN_CONFIGS` (a list of dicts,
+  over :data:`VNN_DEFAULTS`; add e.g. ``dict(solver='lm', ...)`` to
+  compare another solver). Each is fitted with ``random_state`` in
+  ``--seeds`` (default 0..4) and reported by its median test RMSE (and the
+  median fit time); the per-seed spread has its own table.
+* MLP with 'relu' and 'tanh', each with 'lbfgs' and 'adam', over sizes
+  that reach well beyond the VNN parameter counts (one seed, ``--seed``).
+* pykan (Liu et al.'s KAN), when ``kan`` and ``torch`` import
+  (``pip install -r benchmarks/requirements-kan.txt``; a benchmark-only
+  dependency): width ``[d, 5, 1]``, and ``[4, 4, 2, 1]`` (the width of
+  pykan's and the KAN paper's example of this function) for the 4-D one;
+  cubic splines on a grid refined 5 -> 10 -> 20, each stage trained by
+  pykan's LBFGS for ``--kan-steps`` steps (200 as in pykan's
+  function-fitting tutorial), in float64 with a fixed seed. Its parameter
+  count is that of the spline layers' trainable tensors (``coef``,
+  ``scale_base``, ``scale_sp``) of the final grid; its time covers all
+  stages.
 
-Run ``python benchmarks/bench_functions.py`` (2 to 14 minutes on two shared
-cores) or ``--quick`` for a smoke run of a few seconds. Results go to
+No penalty is used (``alpha=0``, ``activation_alpha=0``, ``lamb=0``): the
+data are noiseless and the question is approximation power.
+
+For each function the summary reports the best VNN, the best MLP, pykan,
+and two equal-budget ratios: ``best MLP RMSE with at least as many
+parameters / VNN RMSE`` (the issue's target is >= 10 on 3 of the 4
+functions, and RMSE <= 1e-4 with <= 200 parameters on the first), and
+``pykan RMSE / best VNN RMSE with at most pykan's parameters``.
+
+Run ``python benchmarks/bench_functions.py`` or ``--quick`` for a smoke
+run of a few seconds (60 points, one VNN and one MLP, no pykan).
+``--models`` runs a subset of the contestants and ``--update`` keeps the
+other rows of the existing page. Results go to
 ``benchmarks/results/functions.md`` and ``functions.png``.
 """
 
 import argparse
+import contextlib
+import io
+import shlex
 import sys
+import tempfile
 import time
 import warnings
 
@@ -68,25 +92,68 @@ FUNCTIONS = {
     "exp((sin(pi r12) + sin(pi r34)) / 2)": (_f_four, 4),
 }
 
+# what every VNN configuration starts from (max_iter from --max-iter)
+VNN_DEFAULTS = dict(
+    solver="lbfgs",
+    alpha=0.0,
+    activation_alpha=0.0,
+    tol=1e-12,
+    activation_scope="layer",
+)
+
+
+def vnn(hidden, basis, n_basis, scope="layer", **params):
+    """One VNN configuration: a dict of VNNRegressor parameters."""
+    return dict(
+        hidden_layer_sizes=hidden,
+        basis=basis,
+        n_basis=n_basis,
+        activation_scope=scope,
+        **params,
+    )
+
+
+# VNNRegressor parameters, one dict per configuration (over VNN_DEFAULTS;
+# an optional 'label' key names the row)
+VNN_CONFIGS = [
+    vnn((8,), "chebyshev", 8),
+    vnn((32,), "chebyshev", 8),
+    vnn((32,), "fourier", 8),
+    vnn((16,), "fourier", 16),
+    vnn((8,), "chebyshev", 8, "neuron"),
+    vnn((4, 4), "chebyshev", 8, "neuron"),
+    vnn((8, 8), "chebyshev", 8, "neuron"),
+    vnn((4, 4), "fourier", 12, "neuron"),
+]
+
+QUICK_VNN_CONFIGS = [vnn((8,), "chebyshev", 8)]
+
+KAN_GRIDS = (5, 10, 20)
+# the KAN paper's and pykan's example width for the 4-D function
+KAN_WIDTHS = {"exp((sin(pi r12) + sin(pi r34)) / 2)": [4, 4, 2, 1]}
+
+MODEL_KINDS = ("vnn", "mlp", "kan")
+
+
+def vnn_label(params):
+    """A short name: scope, basis, M, hidden sizes (and a non-lbfgs solver)."""
+    if "label" in params:
+        return params["label"]
+    p = {**VNN_DEFAULTS, **params}
+    label = (
+        f"VNN {p['activation_scope']} {p['basis']}{p['n_basis']} "
+        f"{tuple(p['hidden_layer_sizes'])}"
+    )
+    return label if p["solver"] == "lbfgs" else f"{label} {p['solver']}"
+
 
 def vnn_configs(quick):
-    """VNN configurations: (label, keyword arguments), all with 'lbfgs'."""
-    if quick:
-        return [("VNN layer cheb8 (8)", dict(hidden=(8,), basis="chebyshev", M=8))]
-    configs = [
-        ((8,), "chebyshev", 8, "layer"),
-        ((32,), "chebyshev", 8, "layer"),
-        ((32,), "fourier", 8, "layer"),
-        ((16,), "fourier", 16, "layer"),
-        ((8,), "chebyshev", 8, "neuron"),
-        ((4, 4), "chebyshev", 8, "neuron"),
-        ((8, 8), "chebyshev", 8, "neuron"),
-        ((4, 4), "fourier", 12, "neuron"),
-    ]
+    """VNN configurations: (label, VNNRegressor parameters)."""
+    configs = QUICK_VNN_CONFIGS if quick else VNN_CONFIGS
     out = []
-    for hidden, basis, M, scope in configs:
-        label = f"VNN {scope} {basis}{M} {hidden}"
-        out.append((label, dict(hidden=hidden, basis=basis, M=M, scope=scope)))
+    for cfg in configs:
+        params = {k: v for k, v in cfg.items() if k != "label"}
+        out.append((vnn_label(cfg), params))
     return out
 
 
@@ -104,22 +171,15 @@ def mlp_configs(quick):
     return out
 
 
-def build_model(kind, cfg, max_iter, seed):
-    """The estimator for one configuration."""
-    if kind == "VNN":
-        return VNNRegressor(
-            hidden_layer_sizes=cfg["hidden"],
-            basis=cfg["basis"],
-            n_basis=cfg["M"],
-            activation_scope=cfg.get("scope", "layer"),
-            solver="lbfgs",
-            alpha=0.0,
-            activation_alpha=0.0,
-            max_iter=max_iter,
-            max_fun=4 * max_iter,
-            tol=1e-12,
-            random_state=seed,
-        )
+def build_vnn(params, max_iter, seed):
+    """The VNNRegressor of one configuration (its own keys win)."""
+    p = {**VNN_DEFAULTS, "max_iter": max_iter, "max_fun": 4 * max_iter}
+    p.update(params)
+    return VNNRegressor(random_state=seed, **p)
+
+
+def build_mlp(cfg, max_iter, seed):
+    """The MLPRegressor of one configuration."""
     if cfg["solver"] == "lbfgs":
         extra = dict(max_iter=max_iter, max_fun=4 * max_iter, tol=1e-12)
     else:
@@ -148,117 +208,274 @@ def make_data(func, d, n, seed):
     return X, func(X), X_test, func(X_test)
 
 
+def _rmse(pred, y):
+    return float(np.sqrt(np.mean((np.ravel(pred) - y) ** 2)))
+
+
+def fit_sklearn(model, data):
+    """Fit one scikit-learn model: (test RMSE, parameters, seconds)."""
+    X, y, X_test, y_test = data
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    seconds = time.perf_counter() - start
+    return _rmse(model.predict(X_test), y_test), n_parameters(model), seconds
+
+
+def kan_available():
+    """Whether pykan (``kan``) and torch import."""
+    try:
+        import kan  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def kan_width(name, d):
+    return KAN_WIDTHS.get(name, [d, 5, 1])
+
+
+def fit_kan(width, data, steps, seed, threads):
+    """Train pykan with grid refinement: (test RMSE, parameters, seconds).
+
+    pykan prints progress bars and writes checkpoints (``refine`` turns
+    them on whatever the model says): both go to a temporary directory and
+    a discarded buffer.
+    """
+    import torch
+    from kan import KAN
+
+    X, y, X_test, y_test = data
+    torch.set_default_dtype(torch.float64)
+    torch.set_num_threads(threads)
+    dataset = {
+        "train_input": torch.tensor(X),
+        "train_label": torch.tensor(y)[:, None],
+        "test_input": torch.tensor(X_test),
+        "test_label": torch.tensor(y_test)[:, None],
+    }
+    sink = io.StringIO()
+    with (
+        tempfile.TemporaryDirectory() as ckpt,
+        contextlib.redirect_stdout(sink),
+        contextlib.redirect_stderr(sink),
+    ):
+        start = time.perf_counter()
+        model = KAN(
+            width=width,
+            grid=KAN_GRIDS[0],
+            k=3,
+            seed=seed,
+            auto_save=False,
+            ckpt_path=ckpt,
+            symbolic_enabled=False,
+        )
+        for i, grid in enumerate(KAN_GRIDS):
+            if i:
+                model = model.refine(grid)
+            model.fit(dataset, opt="LBFGS", steps=steps, lamb=0.0, log=10**9)
+        seconds = time.perf_counter() - start
+        with torch.no_grad():
+            pred = model(dataset["test_input"]).numpy()
+    params = sum(
+        p.numel()
+        for name, p in model.act_fun.named_parameters()
+        if p.requires_grad and name.split(".")[-1] in ("coef", "scale_base", "scale_sp")
+    )
+    return _rmse(pred, y_test), int(params), seconds
+
+
+def _jobs(args):
+    """(kind, label, how to fit) for every contestant asked for."""
+    jobs = []
+    if "vnn" in args.models:
+        seeds = args.seeds if args.seeds else ([0] if args.quick else list(range(5)))
+        jobs += [("VNN", label, (cfg, seeds)) for label, cfg in vnn_configs(args.quick)]
+    if "mlp" in args.models:
+        jobs += [("MLP", label, cfg) for label, cfg in mlp_configs(args.quick)]
+    return jobs
+
+
+def _fit_job(kind, cfg, data, max_iter, seed):
+    """One row's measurements: median over the VNN seeds, else one fit."""
+    if kind == "MLP":
+        rmse, params, seconds = fit_sklearn(build_mlp(cfg, max_iter, seed), data)
+        return dict(params=params, rmse=rmse, seconds=seconds, per_seed=None)
+    params_cfg, seeds = cfg
+    fits = [fit_sklearn(build_vnn(params_cfg, max_iter, s), data) for s in seeds]
+    rmses = [f[0] for f in fits]
+    return dict(
+        params=fits[0][1],
+        rmse=float(np.median(rmses)),
+        seconds=float(np.median([f[2] for f in fits])),
+        per_seed=dict(zip(seeds, rmses)),
+    )
+
+
 def run(args, out=sys.stdout):
     """Fit every configuration on every function; return the result rows."""
     rows = []
     n = 60 if args.quick else 1000
     max_iter = 50 if args.quick else args.max_iter
-    jobs = [("VNN", label, cfg) for label, cfg in vnn_configs(args.quick)]
-    jobs += [("MLP", label, cfg) for label, cfg in mlp_configs(args.quick)]
+    jobs = _jobs(args)
     names = list(FUNCTIONS)[:1] if args.quick else args.functions
-    total = len(names) * len(jobs)
+    with_kan = "kan" in args.models and not args.quick
+    if with_kan and not kan_available():
+        print("pykan not installed: no KAN rows", file=out)
+        with_kan = False
+    total = len(names) * (len(jobs) + with_kan)
     count = 0
     for name in names:
         func, d = FUNCTIONS[name]
-        X, y, X_test, y_test = make_data(func, d, n, args.seed)
-        for kind, label, cfg in jobs:
+        data = make_data(func, d, n, args.seed)
+        todo = list(jobs)
+        if with_kan:
+            width = kan_width(name, d)
+            label = f"pykan {width} grid {'-'.join(map(str, KAN_GRIDS))}"
+            todo.append(("KAN", label, width))
+        for kind, label, cfg in todo:
             count += 1
-            model = build_model(kind, cfg, max_iter, args.seed)
-            start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(X, y)
-            seconds = time.perf_counter() - start
-            rmse = float(np.sqrt(np.mean((model.predict(X_test) - y_test) ** 2)))
-            row = dict(
-                function=name,
-                kind=kind,
-                model=label,
-                params=n_parameters(model),
-                rmse=rmse,
-                seconds=seconds,
-            )
+            if kind == "KAN":
+                rmse, params, seconds = fit_kan(
+                    cfg, data, args.kan_steps, args.seed, args.blas_threads
+                )
+                row = dict(params=params, rmse=rmse, seconds=seconds, per_seed=None)
+            else:
+                row = _fit_job(kind, cfg, data, max_iter, args.seed)
+            row.update(function=name, kind=kind, model=label)
             rows.append(row)
             print(
                 f"[{count}/{total}] {name:<38} {label:<34} "
-                f"params={row['params']:6d} rmse={rmse:9.3e} {seconds:6.1f}s",
+                f"params={row['params']:6d} rmse={row['rmse']:9.3e} "
+                f"{row['seconds']:6.1f}s",
                 file=out,
                 flush=True,
             )
     return rows
 
 
-def summarise(rows, names):
-    """Per function: best VNN, best MLP, and the equal-budget RMSE ratios.
+def _best(rows):
+    return min(rows, key=lambda r: r["rmse"]) if rows else None
 
-    For every VNN row the competitor is the best MLP with at least as many
-    parameters; the reported ratio is that MLP's RMSE over the VNN's, for
-    the VNN row where it is largest.
+
+def _mlp_ratio(vnn, mlp):
+    """Largest (best MLP with >= the VNN's parameters) / VNN RMSE ratio."""
+    best_ratio, best_pair = 0.0, None
+    for r in vnn:
+        rival = _best([m for m in mlp if m["params"] >= r["params"]])
+        if rival is not None and rival["rmse"] / r["rmse"] > best_ratio:
+            best_ratio, best_pair = rival["rmse"] / r["rmse"], (r, rival)
+    return best_ratio, best_pair
+
+
+def summarise(rows, names):
+    """Per function: best VNN, MLP and KAN, and the equal-budget ratios.
+
+    For every VNN row the MLP competitor is the best MLP with at least as
+    many parameters; the reported ratio is that MLP's RMSE over the VNN's,
+    for the VNN row where it is largest. Against pykan: the best VNN with
+    at most the KAN's parameters.
     """
     summary = []
     for name in names:
-        vnn = [r for r in rows if r["function"] == name and r["kind"] == "VNN"]
-        mlp = [r for r in rows if r["function"] == name and r["kind"] == "MLP"]
-        best_vnn = min(vnn, key=lambda r: r["rmse"])
-        best_mlp = min(mlp, key=lambda r: r["rmse"])
-        best_ratio, best_pair = 0.0, None
-        for r in vnn:
-            rivals = [m for m in mlp if m["params"] >= r["params"]]
-            if not rivals:
-                continue
-            rival = min(rivals, key=lambda m: m["rmse"])
-            ratio = rival["rmse"] / r["rmse"]
-            if ratio > best_ratio:
-                best_ratio, best_pair = ratio, (r, rival)
-        small = [r for r in vnn if r["params"] <= 200]
-        best_small = min(small, key=lambda r: r["rmse"]) if small else None
+        by_kind = {
+            kind: [r for r in rows if r["function"] == name and r["kind"] == kind]
+            for kind in ("VNN", "MLP", "KAN")
+        }
+        vnn, kan = by_kind["VNN"], _best(by_kind["KAN"])
+        ratio, pair = _mlp_ratio(vnn, by_kind["MLP"])
+        rival = None
+        if kan is not None:
+            rival = _best([r for r in vnn if r["params"] <= kan["params"]])
         summary.append(
             dict(
                 function=name,
-                best_vnn=best_vnn,
-                best_mlp=best_mlp,
-                ratio=best_ratio,
-                pair=best_pair,
-                best_small=best_small,
+                best_vnn=_best(vnn),
+                best_mlp=_best(by_kind["MLP"]),
+                kan=kan,
+                kan_rival=rival,
+                ratio=ratio,
+                pair=pair,
+                best_small=_best([r for r in vnn if r["params"] <= 200]),
             )
         )
     return summary
 
 
-def _fmt(r):
-    return f"{r['rmse']:.2e} ({r['model']}, {r['params']} params)"
+def _fmt(r, seconds=False):
+    if r is None:
+        return "-"
+    extra = f", {r['seconds']:.0f} s" if seconds else ""
+    return f"{r['rmse']:.2e} ({r['model']}, {r['params']} params{extra})"
 
 
-def write_markdown(rows, summary, path, command, seconds):
-    """The results page: summary table, then every fit."""
+def _summary_line(s, missing):
+    if s["pair"]:
+        v, m = s["pair"]
+        pair = f"{s['ratio']:.2f} ({v['model']} vs {m['model']})"
+    else:
+        pair = "-"
+    met = "yes" if s["ratio"] >= 10 else "no"
+    kan, rival = s["kan"], s["kan_rival"]
+    if kan is None:
+        versus = "-"
+    elif rival is None:
+        versus = "no VNN that small"
+    else:
+        versus = f"{kan['rmse'] / rival['rmse']:.3g} ({rival['model']})"
+    return (
+        f"| {s['function']} | {_fmt(s['best_vnn'])} | {_fmt(s['best_mlp'])} "
+        f"| {_fmt(s['best_small'])} | {pair} | {met} "
+        f"| {_fmt(kan, True) if kan else missing} | {versus} |"
+    )
+
+
+def _page_header(command, seconds, kan_note, previous):
     lines = [
-        "# Function fitting: VNN against MLP",
+        "# Function fitting: VNN against MLP and pykan (KAN)",
         "",
         f"Command: `{command}`; total run time {seconds / 60:.1f} min.",
-        "1000 training and 1000 test points uniform on [-1, 1]^d, no noise; "
-        "test RMSE; params = trained weights, intercepts and coefficients.",
+    ]
+    n_kept, commands = previous
+    if n_kept:
+        lines.append(
+            f"{n_kept} rows of models this command did not run are kept, with "
+            "their settings, from the previous page, made by: "
+            + "; ".join(f"`{c}`" for c in commands or ["(unknown)"])
+            + "."
+        )
+    lines += [
+        "1000 training and 1000 test points (60 with --quick) uniform on [-1, 1]^d "
+        "(float64), no "
+        "noise; test RMSE; params = trained weights, intercepts and "
+        "coefficients (pykan: spline coef, scale_base, scale_sp of the final "
+        "grid). VNN rows: median over the random_state values listed below.",
+        f"pykan: {kan_note}.",
         "ratio = RMSE of the best MLP with at least as many parameters / "
         "RMSE of the VNN, for the VNN configuration where it is largest "
-        "(target: >= 10 on 3 of 4 functions).",
+        "(target: >= 10 on 3 of 4 functions). pykan / VNN = pykan RMSE / "
+        "RMSE of the best VNN with at most pykan's parameters.",
         "",
         "| function | best VNN | best MLP | best VNN <= 200 params "
-        "| ratio at equal or larger MLP size | met (>= 10x) |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| ratio at equal or larger MLP size | met (>= 10x) | pykan "
+        "| pykan / VNN |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for s in summary:
-        small = _fmt(s["best_small"]) if s["best_small"] else "-"
-        if s["pair"]:
-            v, m = s["pair"]
-            pair = f"{s['ratio']:.2f} ({v['model']} vs {m['model']})"
-        else:
-            pair = "-"
-        met = "yes" if s["ratio"] >= 10 else "no"
-        lines.append(
-            f"| {s['function']} | {_fmt(s['best_vnn'])} | {_fmt(s['best_mlp'])} "
-            f"| {small} | {pair} | {met} |"
-        )
-    first = summary[0]
-    if first["function"] == "exp(sin(pi x) + y^2)" and first["best_small"]:
+    return lines
+
+
+def write_markdown(rows, summary, path, command, seconds, kan_note, previous=(0, [])):
+    """The results page: summary table, every fit, then the VNN seeds.
+
+    ``previous`` is (number of rows kept from the previous page, the
+    commands that made them), for ``--update``.
+    """
+    lines = _page_header(command, seconds, kan_note, previous)
+    lines += [_summary_line(s, "-") for s in summary]
+    first = summary[0] if summary else None
+    if first and first["function"] == "exp(sin(pi x) + y^2)" and first["best_small"]:
         reached = first["best_small"]["rmse"] <= 1e-4
         lines += [
             "",
@@ -278,7 +495,56 @@ def write_markdown(rows, summary, path, command, seconds):
             f"| {r['function']} | {r['model']} | {r['params']} "
             f"| {r['rmse']:.3e} | {r['seconds']:.1f} |"
         )
+    seeded = [r for r in rows if r.get("per_seed")]
+    if seeded:
+        lines += [
+            "",
+            "## VNN test RMSE per random_state",
+            "",
+            "| function | model | min / median / max | random_state: RMSE |",
+            "| --- | --- | --- | --- |",
+        ]
+        for r in seeded:
+            values = list(r["per_seed"].values())
+            spread = f"{min(values):.2e} / {np.median(values):.2e} / {max(values):.2e}"
+            each = ", ".join(f"{s}: {v:.2e}" for s, v in r["per_seed"].items())
+            lines.append(f"| {r['function']} | {r['model']} | {spread} | {each} |")
     path.write_text("\n".join(lines) + "\n")
+
+
+def read_previous_rows(path):
+    """The 'Every fit' rows and the commands of an existing page (--update)."""
+    if not path.exists():
+        return [], []
+    lines = path.read_text().splitlines()
+    head = lines[: lines.index("## Every fit")] if "## Every fit" in lines else []
+    commands = [
+        part
+        for line in head
+        for part in line.split("`")[1::2]
+        if part.startswith("python benchmarks/bench_functions.py")
+    ]
+    rows, in_table = [], False
+    for line in lines:
+        if line.startswith("## "):
+            in_table = line == "## Every fit"
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not in_table or len(cells) != 5 or cells[0] in ("function", "---"):
+            continue
+        first = cells[1].split()[0]
+        rows.append(
+            dict(
+                function=cells[0],
+                kind="KAN" if first == "pykan" else first,
+                model=cells[1],
+                params=int(cells[2]),
+                rmse=float(cells[3]),
+                seconds=float(cells[4]),
+                per_seed=None,
+            )
+        )
+    return rows, commands
 
 
 def plot(rows, names, path):
@@ -297,6 +563,7 @@ def plot(rows, names, path):
         "MLP relu adam": ("^", "C3"),
         "MLP tanh lbfgs": ("<", "C4"),
         "MLP tanh adam": (">", "C5"),
+        "pykan": ("*", "C6"),
     }
     for ax, name in zip(axes, names):
         for group, (marker, color) in styles.items():
@@ -322,10 +589,13 @@ def plot(rows, names, path):
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        description="Function fitting: VNN against MLP, test RMSE vs parameters."
+        description="Function fitting: VNN against MLP and pykan, test RMSE "
+        "vs parameters."
     )
     parser.add_argument(
-        "--quick", action="store_true", help="smoke run: tiny data, one config each"
+        "--quick",
+        action="store_true",
+        help="smoke run: 60 points, one VNN and one MLP, one seed, no pykan",
     )
     parser.add_argument(
         "--functions",
@@ -335,26 +605,93 @@ def build_parser():
         help="target functions (default: all four)",
     )
     parser.add_argument(
+        "--models",
+        nargs="+",
+        choices=MODEL_KINDS,
+        default=list(MODEL_KINDS),
+        help="which contestants to run (default: all)",
+    )
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="keep the existing page's rows of the models not run now",
+    )
+    parser.add_argument(
         "--max-iter",
         type=int,
         default=1000,
         help="iterations (lbfgs) or epochs (adam) per fit (default: %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="data and model seed")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=None,
+        help="VNN random_state values, median reported (default: 0 1 2 3 4; "
+        "--quick: 0)",
+    )
+    parser.add_argument(
+        "--kan-steps",
+        type=int,
+        default=200,
+        help="pykan LBFGS steps per grid (default: %(default)s)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="data, MLP and pykan seed")
     add_output_arguments(parser, "functions.md and functions.png")
     return parser
 
 
+def _merge(previous, rows):
+    """Previous rows of (function, model) pairs not rerun, then the new ones."""
+    fresh = {(r["function"], r["model"]) for r in rows}
+    kept = [r for r in previous if (r["function"], r["model"]) not in fresh]
+    order = {name: i for i, name in enumerate(FUNCTIONS)}
+    kind_order = {"VNN": 0, "MLP": 1, "KAN": 2}
+    merged = sorted(
+        kept + rows,
+        key=lambda r: (order.get(r["function"], 99), kind_order.get(r["kind"], 3)),
+    )
+    return merged, len(kept)
+
+
+def kan_description(args):
+    """What the page says about pykan."""
+    if not kan_available():
+        return "pykan not installed"
+    from importlib.metadata import version
+
+    runs = "kan" in args.models and not args.quick
+    return (
+        f"pykan {version('pykan')}, torch {version('torch')}; width [d, 5, 1] "
+        f"([4, 4, 2, 1] for the 4-D function), grid "
+        f"{' -> '.join(map(str, KAN_GRIDS))}, {args.kan_steps} LBFGS steps per "
+        f"grid, float64, seed {args.seed}"
+        + ("" if runs else " (not run by this command)")
+    )
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    command, rows, seconds = timed_run("bench_functions.py", run, args, argv)
+    _, rows, seconds = timed_run("bench_functions.py", run, args, argv)
+    # quoted, so that the command reproduces the run ("x y" is one name)
+    command = "python benchmarks/bench_functions.py " + shlex.join(
+        sys.argv[1:] if argv is None else argv
+    )
+    page = args.out_dir / "functions.md"
+    previous = (0, [])
+    if args.update:
+        old_rows, commands = read_previous_rows(page)
+        rows, n_kept = _merge(old_rows, rows)
+        previous = (n_kept, commands)
     names = list(dict.fromkeys(r["function"] for r in rows))
     summary = summarise(rows, names)
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    write_markdown(rows, summary, args.out_dir / "functions.md", command, seconds)
+    write_markdown(
+        rows, summary, page, command, seconds, kan_description(args), previous
+    )
     if not args.no_plot:
         plot(rows, names, args.out_dir / "functions.png")
-    print(f"done in {seconds / 60:.1f} min; wrote {args.out_dir}/functions.md")
+    print(f"done in {seconds / 60:.1f} min; wrote {page}")
     return 0
 
 
