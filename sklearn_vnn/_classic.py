@@ -8,33 +8,30 @@ import numpy as np
 import scipy.optimize
 
 from sklearn_vnn._learned import activation_function
-from sklearn_vnn.bases import (
-    _candidate_value_and_slope,
-)
+from sklearn_vnn.bases._activations import ACTIVATIONS
 
 # ----------------------------------------------------------------------
 # the nearest classic activation
 # ----------------------------------------------------------------------
-CLASSIC_ACTIVATIONS = (
-    "identity",
-    "relu",
-    "tanh",
-    "logistic",
-    "sin",
-    "softplus",
-    "silu",
-    "gaussian",
-    "elu",
-)
+#: The activations ``g`` the nearest-classic fit tries (from the one table
+#: of classic activations).
+CLASSIC_ACTIVATIONS = tuple(name for name, g in ACTIVATIONS.items() if g.classic)
+
+
+def _with_symmetry(symmetry):
+    return {
+        name for name in CLASSIC_ACTIVATIONS if ACTIVATIONS[name].symmetry == symmetry
+    }
+
 
 # symmetries used to report one canonical (a, c, d, e) per fit
-_ODD = {"tanh", "sin"}  # g(-u) = -g(u)
-_EVEN = {"gaussian"}  # g(-u) = g(u)
-_HOMOGENEOUS = {"relu"}  # g(s u) = s g(u) for s > 0
+_ODD = _with_symmetry("odd")  # g(-u) = -g(u)
+_EVEN = _with_symmetry("even")  # g(-u) = g(u)
+_HOMOGENEOUS = _with_symmetry("homogeneous")  # g(s u) = s g(u) for s > 0
 
 
 def _classic(name, u):
-    return _candidate_value_and_slope(name, u)[0]
+    return ACTIVATIONS[name](u)
 
 
 @dataclass(frozen=True)
