@@ -79,10 +79,17 @@ def _owner(cls, name):
 
 def _missing_writer(cls, method):
     """The message for a family without its own ``method``."""
-    return (
+    message = (
         f"{_WRITER_USES[method]} needs the basis {cls.__name__} to define its "
         f"own method {_WRITER_SIGNATURES[method]}."
     )
+    owner = _owner(cls, method)
+    if owner is not None and owner is not Basis:
+        message += (
+            f" The one it inherits writes the functions of {owner.__name__}, "
+            f"which {cls.__name__} changes."
+        )
+    return message
 
 
 def _own_writer(cls, method):
