@@ -6,7 +6,8 @@ combination of fixed basis functions (Li and Li, "Variational Neural
 Networks").
 """
 
-from sklearn_vnn._classes import VNNClassifier, VNNRegressor
+from sklearn_vnn._classifier import VNNClassifier
+from sklearn_vnn._regressor import VNNRegressor
 from sklearn_vnn.inspection import ActivationDisplay
 
 __version__ = "0.1.0"

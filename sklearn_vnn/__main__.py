@@ -27,6 +27,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_vnn import ActivationDisplay, VNNClassifier, VNNRegressor
+from sklearn_vnn._solvers import SOLVERS
+from sklearn_vnn.bases import BASES
 
 DATASETS = {
     "iris": (load_iris, "classification"),
@@ -172,7 +174,7 @@ def build_parser():
     )
     parser.add_argument(
         "--solver",
-        choices=["lbfgs", "sgd", "adam"],
+        choices=sorted(SOLVERS),
         default="adam",
         help="solver for every model (default: %(default)s)",
     )
@@ -185,14 +187,7 @@ def build_parser():
     parser.add_argument(
         "--basis",
         default="fourier",
-        choices=[
-            "fourier",
-            "chebyshev",
-            "legendre",
-            "gaussian",
-            "bspline",
-            "candidates",
-        ],
+        choices=sorted(BASES),
         help="VNN basis family (default: %(default)s)",
     )
     parser.add_argument(

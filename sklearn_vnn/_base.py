@@ -11,88 +11,24 @@ from abc import ABC, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.optimize
 from sklearn.base import BaseEstimator, is_classifier
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, gen_batches, shuffle
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from sklearn_vnn import _network
-from sklearn_vnn._losses import LINKS, loss_and_gradient
-from sklearn_vnn._optimizers import make_optimizer
+from sklearn_vnn._losses import LINKS
+from sklearn_vnn._objective import Objective
 from sklearn_vnn._recovery import (
-    BATCH_BLOWUP,
-    EPOCH_BLOWUP,
     DivergenceError,
     divergence_message,
-    divergence_reference,
     restore,
     snapshot,
     warn_if_no_better_than_constant,
 )
+from sklearn_vnn._solvers import SOLVERS
 from sklearn_vnn.bases import BASES, Basis, make_basis
-from sklearn_vnn.inspection import (
-    activation_formula,
-    activation_function,
-    ranges_and_output,
-)
-
-_STOCHASTIC_SOLVERS = ("sgd", "adam")
-
-
-def objective(
-    theta,
-    grad,
-    layout,
-    basis,
-    X,
-    y,
-    link,
-    sample_weight,
-    alpha,
-    activation_alpha,
-    penalty_R,
-):
-    """The training objective and its gradient on the flat parameter vector.
-
-    ``loss = weighted mean data loss + 0.5 * alpha * ||W||^2 / sw_sum
-    + 0.5 * activation_alpha * sum_C C R C^T / sw_sum``
-
-    The weight penalty is MLP's (divided by the sum of sample weights); the
-    coefficient penalty uses the basis's roughness matrix ``R`` with the
-    same scaling. ``grad`` (same layout as ``theta``) is overwritten.
-
-    Returns
-    -------
-    loss : float
-    """
-    weights, biases, hidden_C, output_C = layout.views(theta)
-    G, cache = _network.forward(X, weights, biases, hidden_C, output_C, basis)
-    loss, dG, sw_sum = loss_and_gradient(G, y, link, sample_weight)
-    g_views = layout.views(grad)
-    _network.backward(dG, cache, weights, g_views, layout.scope)
-
-    dtype = theta.dtype.type
-    w_scale = dtype(alpha / sw_sum)
-    w_norm2 = 0.0
-    for W, dW in zip(weights, g_views[0]):
-        flat = W.ravel()
-        w_norm2 += float(flat @ flat)
-        dW += w_scale * W
-    loss += 0.5 * alpha * w_norm2 / sw_sum
-
-    if activation_alpha > 0:
-        c_scale = activation_alpha / sw_sum
-        coefs = list(hidden_C) + ([output_C] if output_C is not None else [])
-        dcoefs = list(g_views[2]) + ([g_views[3]] if output_C is not None else [])
-        R = penalty_R.astype(theta.dtype, copy=False)
-        for C, dC in zip(coefs, dcoefs):
-            RC = C @ R  # R is symmetric: (C R) is the gradient of 0.5 C R C^T
-            loss += 0.5 * c_scale * float((RC * C).sum())
-            dC += dtype(c_scale) * RC
-    return loss
+from sklearn_vnn.inspection import ranges_and_output
 
 
 class BaseVNN(BaseEstimator, ABC):
@@ -113,7 +49,7 @@ class BaseVNN(BaseEstimator, ABC):
         "learn_activation": ["boolean"],
         "learn_output_activation": ["boolean"],
         "activation_alpha": [Interval(Real, 0, None, closed="left")],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "solver": [StrOptions(set(SOLVERS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
@@ -280,18 +216,13 @@ class BaseVNN(BaseEstimator, ABC):
         theta = self._layout.pack(weights, biases, hidden_C, output_C, dtype)
         self._bind(theta)
         self.activation_init_coefs_ = [C.copy() for C in self.activation_coefs_]
+        # where the coefficient prior is centred (see _objective.py): every
+        # combination's start, the identity for the output one
+        self._activation_centre = theta[self._layout.n_weights_biases :].astype(
+            np.float64
+        )
 
-        if self.solver in _STOCHASTIC_SOLVERS:
-            self.loss_curve_ = []
-            self._no_improvement_count = 0
-            if self.early_stopping:
-                self.validation_scores_ = []
-                self.best_validation_score_ = -np.inf
-                self.best_loss_ = None
-            else:
-                self.best_loss_ = np.inf
-                self.validation_scores_ = None
-                self.best_validation_score_ = None
+        SOLVERS[self.solver](self).init_state()
 
     def _start_coefficients(self, name):
         seed = None
@@ -347,18 +278,11 @@ class BaseVNN(BaseEstimator, ABC):
     # training
     # ------------------------------------------------------------------
     def _objective(self, theta, grad, X, y, sample_weight):
-        return objective(
-            theta,
-            grad,
-            self._layout,
-            self.basis_,
-            X,
-            y,
-            self.out_activation_,
-            sample_weight,
-            self.alpha,
-            self.activation_alpha,
-            self._penalty_R,
+        """The training objective at ``theta``, its gradient into ``grad``
+        (see ``_objective.py``), for the current parameters. Every solver
+        evaluates the objective through this method."""
+        return Objective.from_estimator(self).loss_gradient(
+            theta, grad, X, y, sample_weight
         )
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
@@ -375,7 +299,37 @@ class BaseVNN(BaseEstimator, ABC):
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
-        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        X, y, sample_weight = self._validate_training_data(
+            X, y, sample_weight, incremental, reset=first_pass
+        )
+        layer_units = [X.shape[1]] + hidden + [y.shape[1]]
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(y, layer_units, X.dtype)
+        else:
+            self._check_warm_layout(layer_units)
+
+        theta = self._pack_current(X.dtype)
+        self._bind(theta)
+        # the coefficients sit at the end of theta: freezing them is a slice
+        layout = self._layout
+        n_train = layout.size if self.learn_activation else layout.n_weights_biases
+        solver = SOLVERS[self.solver](self)
+        solver.solve(
+            Objective.from_estimator(self),
+            theta,
+            n_train,
+            X,
+            y,
+            sample_weight,
+            incremental,
+        )
+        self._check_result(theta, X, y, sample_weight, incremental, solver)
+        return self
+
+    def _validate_training_data(self, X, y, sample_weight, incremental, reset):
+        """X, y as 2-d arrays of one floating dtype, and checked weights."""
+        X, y = self._validate_input(X, y, incremental, reset=reset)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
@@ -393,26 +347,11 @@ class BaseVNN(BaseEstimator, ABC):
                 f"Input y contains values too large for dtype('{X.dtype}'), the "
                 "dtype of X that training uses. Pass X as float64."
             )
-        layer_units = [X.shape[1]] + hidden + [y.shape[1]]
-        self._random_state = check_random_state(self.random_state)
+        return X, y, sample_weight
 
-        if first_pass:
-            self._initialize(y, layer_units, X.dtype)
-        else:
-            self._check_warm_layout(layer_units)
-        self._penalty_R = np.asarray(self.basis_.penalty_matrix(), dtype=float)
-
-        theta = self._pack_current(X.dtype)
-        self._bind(theta)
-        # the coefficients sit at the end of theta: freezing them is a slice
-        layout = self._layout
-        n_train = layout.size if self.learn_activation else layout.n_weights_biases
-
-        if self.solver in _STOCHASTIC_SOLVERS:
-            self._fit_stochastic(X, y, sample_weight, theta, n_train, incremental)
-        else:
-            self._fit_lbfgs(X, y, sample_weight, theta, n_train)
-
+    def _check_result(self, theta, X, y, sample_weight, incremental, solver):
+        """Refuse non-finite results, warn about useless ones, and record the
+        activation ranges."""
         if not np.isfinite(theta).all():
             raise DivergenceError(
                 "Solver produced non-finite parameter weights. "
@@ -421,11 +360,11 @@ class BaseVNN(BaseEstimator, ABC):
         if not incremental:
             warn_if_no_better_than_constant(self, y, sample_weight)
         # one forward pass on at most 1000 training rows: where the data put
-        # each hidden layer's input (for plots and formulas, see
-        # inspection.py), and whether the model left by the last step, which
-        # no batch loss saw, predicts finite values
+        # each hidden layer's input (for plots and formulas), and whether the
+        # model left by the last step of a stochastic solver, which no batch
+        # loss saw, predicts finite values
         ranges, output = ranges_and_output(self, X)
-        if self.solver in _STOCHASTIC_SOLVERS and not np.isfinite(output).all():
+        if solver.supports_partial_fit and not np.isfinite(output).all():
             raise DivergenceError(
                 divergence_message(
                     self,
@@ -434,303 +373,6 @@ class BaseVNN(BaseEstimator, ABC):
                 )
             )
         self.activation_ranges_ = ranges
-        return self
-
-    def _fit_lbfgs(self, X, y, sample_weight, theta, n_train):
-        grad = np.zeros_like(theta)
-        # the point of lowest finite loss evaluated so far (L-BFGS descends,
-        # so normally its last iterate): what the model keeps if the run ends
-        # on a non-finite step or by a KeyboardInterrupt
-        best = {"x": None, "fun": np.inf, "start": np.nan}
-        last_grad = np.ones(n_train)  # the gradient at the last finite point
-        stand_in = np.inf  # reported for a non-finite point: see fun
-
-        def fun(x):
-            nonlocal stand_in
-            theta[:n_train] = x
-            loss = self._objective(theta, grad, X, y, sample_weight)
-            finite = np.isfinite(loss) and np.isfinite(grad[:n_train]).all()
-            if best["x"] is None:  # the first evaluation: the start
-                if not finite:
-                    raise DivergenceError(
-                        divergence_message(
-                            self, "at the start", "the loss is not finite"
-                        )
-                    )
-                best["start"] = loss
-            if not finite:
-                # a step too long: report a far worse, finite loss (inf would
-                # break the line search) and a non-zero gradient (zero would
-                # pass for a minimum), so that L-BFGS backs off and goes on
-                return stand_in, last_grad.copy()
-            if loss < best["fun"]:
-                best["x"], best["fun"] = x.copy(), loss
-            stand_in = 1e6 * max(abs(loss), 1.0)
-            last_grad[:] = grad[:n_train]
-            return loss, last_grad.copy()
-
-        def report(intermediate_result):
-            if self.verbose:
-                print(
-                    "Iteration %d, loss = %.8f"
-                    % (report.n_iter, intermediate_result.fun)
-                )
-            report.n_iter += 1
-
-        report.n_iter = 1
-        try:
-            with np.errstate(over="ignore", invalid="ignore"):
-                res = scipy.optimize.minimize(
-                    fun,
-                    theta[:n_train].astype(np.float64),
-                    method="L-BFGS-B",
-                    jac=True,
-                    callback=report,
-                    options={
-                        "maxfun": self.max_fun,
-                        "maxiter": self.max_iter,
-                        "gtol": self.tol,
-                    },
-                )
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
-            if best["x"] is not None:
-                theta[:n_train] = best["x"]
-            self.n_iter_ = report.n_iter - 1
-            self.loss_ = best["fun"] if best["x"] is not None else np.nan
-            return
-        self.n_iter_ = int(min(res.nit, self.max_iter))
-        if not (res.fun <= best["fun"] and np.isfinite(res.x).all()):
-            # scipy ended on a step where the loss is not finite: that point
-            # never enters the model
-            theta[:n_train] = best["x"]
-            self.loss_ = float(best["fun"])
-            warnings.warn(
-                f"lbfgs stopped after {res.nit} iteration(s) on a step where "
-                "the loss or its gradient is not finite; the model keeps the "
-                f"best finite point (loss {self.loss_:.6g}). Scale the data "
-                "or increase alpha.",
-                ConvergenceWarning,
-            )
-            return
-        theta[:n_train] = res.x
-        self.loss_ = float(res.fun)
-        if res.status != 0:
-            warnings.warn(
-                f"lbfgs failed to converge after {res.nit} iteration(s) "
-                f"(status={res.status}): {res.message}. Increase max_iter or "
-                "max_fun, or scale the data.",
-                ConvergenceWarning,
-            )
-        else:
-            self._warn_if_stalled(res, best["start"])
-
-    def _warn_if_stalled(self, res, start_loss):
-        """Warn when lbfgs stopped by its relative-reduction test without
-        reducing the loss (by 0.1%) while the gradient is still above ``tol``:
-        the sign of badly scaled data, e.g. regression targets of 1e9."""
-        max_grad = float(np.max(np.abs(res.jac), initial=0.0))
-        if max_grad <= self.tol or start_loss - res.fun > 1e-3 * abs(start_loss):
-            return
-        warnings.warn(
-            f"lbfgs stopped after {res.nit} iteration(s) without reducing the "
-            f"loss noticeably ({start_loss:.6g} to {res.fun:.6g}) although the "
-            f"gradient is still large (max |g| = {max_grad:.3g} > tol="
-            f"{self.tol}). The data are probably badly scaled: scale X (e.g. "
-            "with StandardScaler) and, for regression, y (e.g. with "
-            "TransformedTargetRegressor).",
-            ConvergenceWarning,
-        )
-
-    def _validation_split(self, X, y, sample_weight):
-        should_stratify = is_classifier(self) and self.n_outputs_ == 1
-        stratify = y if should_stratify else None
-        arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
-        split = train_test_split(
-            *arrays,
-            random_state=self._random_state,
-            test_size=self.validation_fraction,
-            stratify=stratify,
-        )
-        X_train, X_val, y_train, y_val = split[:4]
-        sw_train = sw_val = None
-        if sample_weight is not None:
-            sw_train, sw_val = split[4:]
-        if X_val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
-        if is_classifier(self):
-            y_val = self._label_binarizer.inverse_transform(y_val)
-        elif y_val.shape[1] == 1:
-            y_val = y_val.ravel()
-        return X_train, X_val, y_train, y_val, sw_train, sw_val
-
-    def _fit_stochastic(self, X, y, sample_weight, theta, n_train, incremental):
-        if not incremental or not hasattr(self, "_optimizer"):
-            self._optimizer = make_optimizer(self, n_train, theta.dtype)
-        elif self._optimizer_size() != n_train:
-            # learn_activation changed between partial_fit calls
-            self._optimizer = make_optimizer(self, n_train, theta.dtype)
-
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
-        early_stopping = self.early_stopping
-        if early_stopping:
-            X_train, X_val, y_train, y_val, sw_train, sw_val = self._validation_split(
-                X, y, sample_weight
-            )
-            self._best_theta = theta.copy()
-        else:
-            X_train, y_train, sw_train = X, y, sample_weight
-            X_val = y_val = sw_val = None
-
-        n_samples = X_train.shape[0]
-        sample_idx = np.arange(n_samples, dtype=int)
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn(
-                    "Got `batch_size` less than 1 or larger than "
-                    "sample size. It is going to be clipped"
-                )
-            batch_size = int(np.clip(self.batch_size, 1, n_samples))
-
-        grad = np.zeros_like(theta)
-        trainable, dtrainable = theta[:n_train], grad[:n_train]
-        checkpoint = theta.copy()  # the last epoch's parameters
-        reference = np.inf  # set from the first batch: see _recovery.py
-        try:
-            self.n_iter_ = 0
-            for _ in range(self.max_iter):
-                checkpoint[:] = theta
-                if self.shuffle:
-                    sample_idx = shuffle(sample_idx, random_state=self._random_state)
-                accumulated_loss = 0.0
-                for batch_slice in gen_batches(n_samples, batch_size):
-                    idx = sample_idx[batch_slice] if self.shuffle else batch_slice
-                    X_batch = X_train[idx]
-                    y_batch = y_train[idx]
-                    sw_batch = None if sw_train is None else sw_train[idx]
-                    if sw_batch is not None and not sw_batch.sum() > 0:
-                        continue  # a batch of zero weight: nothing to learn
-                    with np.errstate(over="ignore", invalid="ignore"):
-                        batch_loss = float(
-                            self._objective(theta, grad, X_batch, y_batch, sw_batch)
-                        )
-                    if not np.isfinite(batch_loss):
-                        self._raise_diverged()
-                    if batch_loss > BATCH_BLOWUP * reference:
-                        self._raise_diverged(batch_loss / reference)
-                    if reference == np.inf:
-                        reference = divergence_reference(
-                            batch_loss, y_train, self.out_activation_, sw_train
-                        )
-                    accumulated_loss += batch_loss * (
-                        batch_slice.stop - batch_slice.start
-                    )
-                    # an overflow here shows as a non-finite loss next batch
-                    with np.errstate(over="ignore", invalid="ignore"):
-                        self._optimizer.step(trainable, dtrainable)
-
-                if not np.isfinite(theta).all():
-                    self._raise_diverged()
-                if accumulated_loss / n_samples > EPOCH_BLOWUP * reference:
-                    self._raise_diverged(accumulated_loss / n_samples / reference)
-                self.n_iter_ += 1
-                self.loss_ = accumulated_loss / n_samples
-                self.t_ += n_samples
-                self.loss_curve_.append(self.loss_)
-                if self.verbose:
-                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
-
-                self._update_no_improvement_count(
-                    early_stopping, X_val, y_val, sw_val, theta
-                )
-                self._optimizer.iteration_ends(self.t_)
-
-                if self._no_improvement_count > self.n_iter_no_change:
-                    if early_stopping:
-                        msg = (
-                            "Validation score did not improve more than "
-                            "tol=%f for %d consecutive epochs."
-                            % (self.tol, self.n_iter_no_change)
-                        )
-                    else:
-                        msg = (
-                            "Training loss did not improve more than tol=%f"
-                            " for %d consecutive epochs."
-                            % (self.tol, self.n_iter_no_change)
-                        )
-                    if self._optimizer.trigger_stopping(msg, self.verbose):
-                        break
-                    self._no_improvement_count = 0
-
-                if incremental:
-                    break
-                if self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        "Stochastic Optimizer: Maximum iterations (%d) "
-                        "reached and the optimization hasn't converged yet."
-                        % self.max_iter,
-                        ConvergenceWarning,
-                    )
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
-            if not np.isfinite(theta).all():
-                theta[:] = checkpoint
-
-        if early_stopping:
-            theta[:] = self._best_theta
-
-    def _optimizer_size(self):
-        opt = self._optimizer
-        return opt.m.size if hasattr(opt, "m") else opt.velocity.size
-
-    def _raise_diverged(self, blowup=None, where=None, what=None):
-        """Raise the :class:`DivergenceError` that says what to change.
-
-        ``blowup`` is set when the loss, though finite, grew that many times
-        above the divergence reference (see ``_recovery.py``).
-
-        ``_fit`` catches it, restores every attribute this call changed and
-        drops the optimiser, whose moments are polluted (see
-        ``_recovery.py``): the parameters need no restoring here.
-        """
-        where = where or f"in iteration {self.n_iter_ + 1}"
-        if blowup is None:
-            if what is None:
-                raise DivergenceError(divergence_message(self, where))
-            raise DivergenceError(divergence_message(self, where, what))
-        what = (
-            f"the loss grew to {blowup:.3g} times both its value at the start "
-            "of this call and the loss of the best constant prediction"
-        )
-        raise DivergenceError(divergence_message(self, where, what))
-
-    def _update_no_improvement_count(self, early_stopping, X, y, sample_weight, theta):
-        if early_stopping:
-            val_score = self._score(X, y, sample_weight=sample_weight)
-            self.validation_scores_.append(val_score)
-            if self.verbose:
-                print("Validation score: %f" % self.validation_scores_[-1])
-            last_valid_score = self.validation_scores_[-1]
-            if last_valid_score < (self.best_validation_score_ + self.tol):
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if last_valid_score > self.best_validation_score_:
-                self.best_validation_score_ = last_valid_score
-                self._best_theta[:] = theta
-        else:
-            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if self.loss_curve_[-1] < self.best_loss_:
-                self.best_loss_ = self.loss_curve_[-1]
 
     # ------------------------------------------------------------------
     # prediction
@@ -758,7 +400,7 @@ class BaseVNN(BaseEstimator, ABC):
                 self.basis_,
                 need_backward=False,
             )
-            out = LINKS[self.out_activation_](G)
+            out = LINKS[self.out_activation_].inverse(G)
         if warn and not np.isfinite(out).all():
             warnings.warn(
                 "Some predictions are not finite: these inputs overflow the "
@@ -774,7 +416,7 @@ class BaseVNN(BaseEstimator, ABC):
         return score_function(y, y_pred, sample_weight=sample_weight)
 
     def _check_solver(self):
-        if self.solver not in _STOCHASTIC_SOLVERS:
+        if not SOLVERS[self.solver].supports_partial_fit:
             raise AttributeError(
                 "partial_fit is only available for stochastic"
                 " optimizers. %s is not stochastic." % self.solver
@@ -813,6 +455,8 @@ class BaseVNN(BaseEstimator, ABC):
         >>> F([-1.0, 0.0, 1.0]).shape
         (3,)
         """
+        from sklearn_vnn.inspection import activation_function
+
         return activation_function(self, layer, neuron)
 
     def activation_formula(
@@ -845,6 +489,8 @@ class BaseVNN(BaseEstimator, ABC):
             RMS error (over the recorded range) that dropping and rounding
             cost, ``formula.dropped`` the terms left out.
         """
+        from sklearn_vnn.inspection import activation_formula
+
         return activation_formula(
             self, layer, neuron, tol=tol, max_terms=max_terms, digits=digits
         )

@@ -1,9 +1,10 @@
-"""Output links and the losses that pair with them.
+"""Output links, each paired with its loss.
 
 Each loss is computed from the output layer's pre-link value ``G`` (never
 from clipped probabilities), which keeps it exact and finite, and each pairs
 with its canonical link, so that the gradient at ``G`` is simply
-``link(G) - y`` (paper eq. 2's ``dE/dsigma * dsigma/dnet`` collapses to it):
+``link.inverse(G) - y`` (paper eq. 2's ``dE/dsigma * dsigma/dnet`` collapses
+to it):
 
 =============  ==========  =================================================
 link           loss        per-sample loss, summed over outputs
@@ -14,62 +15,116 @@ logistic       log_loss    ``log(1 + exp(G)) - y G``
 softmax        log_loss    ``logsumexp(G) - sum_o y_o G_o``
 =============  ==========  =================================================
 
-The data loss is the sample-weighted mean of the per-sample losses.
+The data loss is the sample-weighted mean of the per-sample losses. A link
+carries everything downstream code needs: its inverse (``G`` to
+predictions), the best constant prediction, and its ONNX operator, so that
+nothing else re-derives them.
 """
 
 import numpy as np
 from scipy.special import expit, softmax, xlogy
 
 
-def _identity(G):
-    return G
+class Link:
+    """An output link paired with its canonical loss.
+
+    Subclasses set ``name`` and ``onnx_op`` and implement :meth:`inverse`,
+    :meth:`sample_loss` and :meth:`constant`.
+    """
+
+    name = None
+    #: the ONNX operator that applies :meth:`inverse` (None: nothing to apply)
+    onnx_op = None
+    #: whether the loss is a sum of squared residuals ``0.5 (G - y)**2``, the
+    #: form that least-squares solvers need
+    least_squares = False
+
+    def inverse(self, G):
+        """Predictions from the pre-link output ``G``."""
+        raise NotImplementedError
+
+    def __call__(self, G):
+        return self.inverse(G)
+
+    def sample_loss(self, G, y):
+        """Per-sample loss summed over outputs, shape (n_samples,)."""
+        raise NotImplementedError
+
+    def constant(self, mean):
+        """The pre-link value whose prediction is ``mean`` (the link itself),
+        kept finite at the ends of the range."""
+        raise NotImplementedError
+
+    def best_constant(self, y, sample_weight=None):
+        """The constant ``G`` of least loss: the link at the weighted mean of
+        ``y``, shape (n_outputs,)."""
+        y = np.asarray(y, dtype=np.float64)
+        return self.constant(np.average(y, axis=0, weights=sample_weight))
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
 
 
-def _exp(G):
-    return np.exp(G)
+class IdentityLink(Link):
+    name, least_squares = "identity", True
+
+    def inverse(self, G):
+        return G
+
+    def sample_loss(self, G, y):
+        return 0.5 * ((G - y) ** 2).sum(axis=1)
+
+    def constant(self, mean):
+        return mean
 
 
-def _logistic(G):
-    return expit(G)
+class ExpLink(Link):
+    name, onnx_op = "exp", "Exp"
+
+    def inverse(self, G):
+        return np.exp(G)
+
+    def sample_loss(self, G, y):
+        return (np.exp(G) - y * G + xlogy(y, y) - y).sum(axis=1)
+
+    def constant(self, mean):
+        return np.log(np.maximum(mean, np.finfo(np.float64).tiny))
 
 
-def _softmax(G):
-    return softmax(G, axis=1)
+class LogisticLink(Link):
+    name, onnx_op = "logistic", "Sigmoid"
+
+    def inverse(self, G):
+        return expit(G)
+
+    def sample_loss(self, G, y):
+        return (np.logaddexp(0, G) - y * G).sum(axis=1)
+
+    def constant(self, mean):
+        mean = np.clip(mean, 1e-12, 1 - 1e-12)
+        return np.log(mean) - np.log1p(-mean)
+
+
+class SoftmaxLink(Link):
+    name, onnx_op = "softmax", "Softmax"
+
+    def inverse(self, G):
+        return softmax(G, axis=1)
+
+    def sample_loss(self, G, y):
+        # logsumexp by rows in plain NumPy (scipy's costs ~0.8 ms a call in
+        # array-API dispatch, more than a whole small batch's softmax)
+        top = G.max(axis=1, keepdims=True)
+        lse = np.log(np.exp(G - top).sum(axis=1)) + top[:, 0]
+        return lse - (y * G).sum(axis=1)
+
+    def constant(self, mean):
+        return np.log(np.maximum(mean, np.finfo(np.float64).tiny))
 
 
 LINKS = {
-    "identity": _identity,
-    "exp": _exp,
-    "logistic": _logistic,
-    "softmax": _softmax,
-}
-
-
-def _squared(G, y):
-    return 0.5 * ((G - y) ** 2).sum(axis=1)
-
-
-def _poisson(G, y):
-    return (np.exp(G) - y * G + xlogy(y, y) - y).sum(axis=1)
-
-
-def _binary_log(G, y):
-    return (np.logaddexp(0, G) - y * G).sum(axis=1)
-
-
-def _multinomial_log(G, y):
-    # logsumexp by rows in plain NumPy (scipy's costs ~0.8 ms a call in
-    # array-API dispatch, more than a whole small batch's softmax)
-    top = G.max(axis=1, keepdims=True)
-    lse = np.log(np.exp(G - top).sum(axis=1)) + top[:, 0]
-    return lse - (y * G).sum(axis=1)
-
-
-SAMPLE_LOSSES = {
-    "identity": _squared,
-    "exp": _poisson,
-    "logistic": _binary_log,
-    "softmax": _multinomial_log,
+    link.name: link
+    for link in (IdentityLink(), ExpLink(), LogisticLink(), SoftmaxLink())
 }
 
 
@@ -90,13 +145,14 @@ def loss_and_gradient(G, y, link, sample_weight=None):
     loss : float
         ``sum_i w_i loss_i / sum_i w_i``.
     dG : ndarray of shape (n_samples, n_outputs)
-        ``w_i (link(G_i) - y_i) / sum_i w_i``.
+        ``w_i (link.inverse(G_i) - y_i) / sum_i w_i``.
     sw_sum : float
         ``sum_i w_i`` (the number of samples without weights), the divisor
-        of the L2 penalties as in MLP.
+        of the penalties as in MLP.
     """
-    per_sample = SAMPLE_LOSSES[link](G, y)
-    dG = LINKS[link](G) - y
+    link = LINKS[link]
+    per_sample = link.sample_loss(G, y)
+    dG = link.inverse(G) - y
     if sample_weight is None:
         sw_sum = G.shape[0]
         loss = per_sample.sum() / sw_sum
@@ -106,3 +162,24 @@ def loss_and_gradient(G, y, link, sample_weight=None):
         dG *= sample_weight[:, None]
     dG /= G.dtype.type(sw_sum)
     return float(loss), dG, sw_sum
+
+
+def null_loss(y, link, sample_weight=None):
+    """Mean loss of the best constant prediction of ``y`` (before penalties).
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples, n_outputs)
+    link : {'identity', 'exp', 'logistic', 'softmax'}
+    sample_weight : ndarray of shape (n_samples,) or None
+
+    Returns
+    -------
+    loss : float
+    """
+    link = LINKS[link]
+    y = np.asarray(y, dtype=np.float64)
+    G = np.broadcast_to(link.best_constant(y, sample_weight), y.shape)
+    with np.errstate(over="ignore", invalid="ignore"):
+        per_sample = link.sample_loss(G, y)
+    return float(np.average(per_sample, weights=sample_weight))

@@ -9,8 +9,39 @@ vectorised operations on the flat vector instead of a loop over arrays.
 import numpy as np
 
 
-class SGD:
+class _Optimizer:
+    """What the stochastic solver needs of an optimiser: ``step``, the
+    end-of-epoch hooks, and ``size`` (how many parameters it trains)."""
+
+    @property
+    def size(self):
+        return self._work.size
+
+    def iteration_ends(self, time_step):
+        """Called after each epoch with ``t_``, the samples seen."""
+
+    def trigger_stopping(self, msg, verbose):
+        """Whether to stop once ``tol`` is not met for ``n_iter_no_change``
+        epochs."""
+        if verbose:
+            print(msg + " Stopping.")
+        return True
+
+
+class SGD(_Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum."""
+
+    @classmethod
+    def from_estimator(cls, est, size, dtype):
+        return cls(
+            size,
+            dtype,
+            est.learning_rate_init,
+            est.learning_rate,
+            est.momentum,
+            est.nesterovs_momentum,
+            est.power_t,
+        )
 
     def __init__(
         self,
@@ -68,8 +99,14 @@ class SGD:
         return False
 
 
-class Adam:
+class Adam(_Optimizer):
     """Adam (Kingma and Ba, 2014) with the bias correction in the step size."""
+
+    @classmethod
+    def from_estimator(cls, est, size, dtype):
+        return cls(
+            size, dtype, est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon
+        )
 
     def __init__(
         self,
@@ -116,32 +153,5 @@ class Adam:
         work *= self.learning_rate
         theta -= work
 
-    def iteration_ends(self, time_step):
-        pass
 
-    def trigger_stopping(self, msg, verbose):
-        if verbose:
-            print(msg + " Stopping.")
-        return True
-
-
-def make_optimizer(estimator, size, dtype):
-    """The optimiser an estimator's ``solver`` and parameters ask for."""
-    if estimator.solver == "sgd":
-        return SGD(
-            size,
-            dtype,
-            estimator.learning_rate_init,
-            estimator.learning_rate,
-            estimator.momentum,
-            estimator.nesterovs_momentum,
-            estimator.power_t,
-        )
-    return Adam(
-        size,
-        dtype,
-        estimator.learning_rate_init,
-        estimator.beta_1,
-        estimator.beta_2,
-        estimator.epsilon,
-    )
+OPTIMIZERS = {"sgd": SGD, "adam": Adam}

@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.base import is_regressor
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_vnn._losses import SAMPLE_LOSSES
+from sklearn_vnn._losses import null_loss
 
 # how many times worse than at its start (and than the best constant
 # prediction) a batch's / an epoch's loss may get before training counts as
@@ -80,40 +80,6 @@ def restore(estimator, state, drop_optimizer=False):
         vars(estimator).pop("_optimizer", None)
 
 
-def null_loss(y, link, sample_weight=None):
-    """Mean loss of the best constant prediction of ``y`` (before penalties).
-
-    The constant output is the link's inverse at the (weighted) mean of
-    ``y``: the mean (squared error), its log (Poisson), the class
-    frequencies' logit or log (log-loss).
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples, n_outputs)
-    link : {'identity', 'exp', 'logistic', 'softmax'}
-    sample_weight : ndarray of shape (n_samples,) or None
-
-    Returns
-    -------
-    loss : float
-    """
-    y = np.asarray(y, dtype=np.float64)
-    mean = np.average(y, axis=0, weights=sample_weight)
-    if link == "identity":
-        G = mean
-    else:
-        tiny = np.finfo(np.float64).tiny
-        if link == "logistic":
-            mean = np.clip(mean, 1e-12, 1 - 1e-12)
-            G = np.log(mean) - np.log1p(-mean)
-        else:  # exp and softmax: the log of the mean (rate or frequency)
-            G = np.log(np.maximum(mean, tiny))
-    G = np.broadcast_to(G, y.shape)
-    with np.errstate(over="ignore", invalid="ignore"):
-        per_sample = SAMPLE_LOSSES[link](G, y)
-    return float(np.average(per_sample, weights=sample_weight))
-
-
 def divergence_reference(first_loss, y, link, sample_weight=None):
     """The loss that divergence is measured against.
 
@@ -154,8 +120,10 @@ def divergence_message(
     -------
     message : str
     """
+    from sklearn_vnn._solvers import SOLVERS  # the solvers raise these errors
+
     remedies = []
-    if estimator.solver != "lbfgs":
+    if SOLVERS[estimator.solver].uses_learning_rate:
         remedies.append(
             f"lower learning_rate_init (it is {estimator.learning_rate_init})"
         )

@@ -67,7 +67,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_vnn._classes import VNNClassifier, VNNRegressor
+from sklearn_vnn._classifier import VNNClassifier
+from sklearn_vnn._regressor import VNNRegressor
 from sklearn_vnn.bases._writing import family_terms
 
 __all__ = ["register", "register_basis"]

@@ -1,6 +1,14 @@
 """Shared pytest set-up: the ``--runslow`` option and the slow marker."""
 
+import importlib.util
+
 import pytest
+
+# test_property.py imports hypothesis (an optional test dependency) at module
+# level: leave it out of the collection rather than error on a bare install.
+collect_ignore = (
+    ["test_property.py"] if importlib.util.find_spec("hypothesis") is None else []
+)
 
 
 def pytest_addoption(parser):

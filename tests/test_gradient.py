@@ -105,6 +105,10 @@ def test_penalties_enter_loss_and_gradient():
     assert with_alpha - base == pytest.approx(0.5 * 2.0 * w2 / len(X))
     est.alpha, est.activation_alpha = 0.0, 3.0
     with_c = est._objective(theta, grad, X, Y, None)
+    # the prior is centred on the starting coefficients (activation_init),
+    # weighted by Q = I + R / lambda_max(R); Fourier's R is diagonal
     k2 = est.basis_.roughness()
-    pen = sum((C**2 * k2).sum() for C in hidden_C)
+    q = 1 + k2 / k2.max()
+    starts = est.activation_init_coefs_
+    pen = sum(((C - C0) ** 2 * q).sum() for C, C0 in zip(hidden_C, starts))
     assert with_c - base == pytest.approx(0.5 * 3.0 * pen / len(X))

@@ -21,12 +21,12 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy import sparse
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.metrics import d2_tweedie_score, log_loss, r2_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_vnn import VNNClassifier, VNNRegressor
-from sklearn_vnn._base import objective
 from sklearn_vnn._optimizers import SGD, Adam
 
 IRIS_X, IRIS_Y = load_iris(return_X_y=True)
@@ -304,6 +304,28 @@ def test_extreme_values_train_or_stop_clearly(case, solver, dtype):
     warned = any(issubclass(w.category, ConvergenceWarning) for w in record)
     learned = est.score(X, y) > 0.5
     assert learned or warned, "a useless model without a warning"
+    # a model whose training loss is no better than the best constant's must
+    # say exactly that: a generic "maximum iterations" warning is not enough
+    if _training_gain_over_constant(est, kw, X, y) <= 0:
+        assert any(
+            issubclass(w.category, ConvergenceWarning)
+            and "no better than a constant" in str(w.message)
+            for w in record
+        ), "a model no better than a constant without saying so"
+
+
+def _training_gain_over_constant(est, kw, X, y):
+    """How much better than the best constant prediction the fitted model is
+    on its training data, in its own loss: R^2 (squared error), D^2 of the
+    Poisson deviance, or the log-loss saved over the class frequencies."""
+    if isinstance(est, VNNClassifier):
+        freq = np.bincount(y) / len(y)
+        constant = log_loss(y, np.tile(freq, (len(y), 1)))
+        return constant - log_loss(y, est.predict_proba(X).astype(np.float64))
+    pred = est.predict(X).astype(np.float64)
+    if kw.get("loss") == "poisson":
+        return d2_tweedie_score(y, pred, power=1)
+    return r2_score(y, pred)
 
 
 def test_overflowing_predictions_are_flagged_not_silent():
@@ -542,19 +564,8 @@ def test_lbfgs_mid_run_faults_never_enter_the_model(monkeypatch):
 
 def _objective_now(est, X, y):
     theta = est._pack_current(np.float64)
-    return objective(
-        theta,
-        np.zeros_like(theta),
-        est._layout,
-        est.basis_,
-        X,
-        np.asarray(y, dtype=float).reshape(len(y), -1),
-        est.out_activation_,
-        None,
-        est.alpha,
-        est.activation_alpha,
-        est._penalty_R,
-    )
+    y = np.asarray(y, dtype=float).reshape(len(y), -1)
+    return est._objective(theta, np.zeros_like(theta), X, y, None)
 
 
 # ----------------------------------------------------------------------------

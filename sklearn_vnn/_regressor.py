@@ -1,27 +1,38 @@
-"""VNNClassifier and VNNRegressor: MLP's interface with learned activations."""
+"""VNNRegressor: MLPRegressor's interface with learned activations."""
 
 import numpy as np
-from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import accuracy_score, r2_score
-from sklearn.preprocessing import LabelBinarizer
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    type_of_target,
-    unique_labels,
-)
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from sklearn_vnn._base import BaseVNN
 
-_PARAMETERS_DOC = """\
+
+class VNNRegressor(RegressorMixin, BaseVNN):
+    """Variational neural network regressor: learned activations.
+
+    A multi-layer perceptron whose hidden activations are learned linear
+    combinations of fixed basis functions (Li and Li, "Variational Neural
+    Networks"), trained on the squared error or the Poisson deviance with
+    L-BFGS, SGD or Adam. It has every parameter of
+    :class:`sklearn.neural_network.MLPRegressor` (``activation`` excepted,
+    which the VNN parameters replace) with the same meaning.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        'squared_error' (identity output) or 'poisson' (half Poisson
+        deviance with an exp output link; y must be non-negative).
+
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of neurons in the ith hidden layer.
 
-    basis : {{'fourier', 'chebyshev', 'legendre', 'gaussian', 'bspline', \
-'candidates'}} or Basis, default='fourier'
-        The family of fixed functions ``f_k`` whose learned combination
+    basis : str or Basis, default='fourier'
+        One of 'fourier', 'chebyshev', 'legendre', 'gaussian', 'bspline',
+        'candidates', or a :class:`sklearn_vnn.bases.Basis`. The family of
+        fixed functions ``f_k`` whose learned combination
         ``F(z) = sum_k C_k f_k(z)`` is each hidden activation (paper eq. 3).
         'fourier' is the paper's ``sin(k w z), cos(k w z)``; 'chebyshev' and
         'legendre' are polynomials of ``tanh(z / scale)``; 'gaussian' is a
@@ -45,15 +56,14 @@ _PARAMETERS_DOC = """\
         range of pre-activations, default 3.0) for all; ``frequency`` for
         'fourier'; ``width`` for 'gaussian'; ``functions`` for 'candidates'.
 
-    activation_scope : {{'layer', 'neuron'}}, default='layer'
+    activation_scope : {'layer', 'neuron'}, default='layer'
         'layer' learns one activation per hidden layer (paper Sec. II);
         'neuron' one per neuron (paper Sec. III). 'neuron' won on 3 of 6
         tabular sets and lost on 3 in the benchmarks, for n_units times
         more coefficients, hence the default; it did better at fitting
         smooth functions with two hidden layers.
 
-    activation_init : {{'tanh', 'relu', 'logistic', 'identity', 'random'}}, \
-default='tanh'
+    activation_init : {'tanh', 'relu', 'logistic', 'identity', 'random'}, default='tanh'
         The function the learned activations start as: the coefficients
         are fitted to it by least squares over the basis's design range (up
         to a constant, which the next layer's intercept absorbs), or drawn
@@ -83,7 +93,7 @@ default='tanh'
         penalty then only costs accuracy (J0(20x): test RMSE 1.5e-3 at 0,
         1.9e-2 at 10).
 
-    solver : {{'lbfgs', 'sgd', 'adam'}}, default='adam'
+    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
         The solver for the weights, intercepts and coefficients: 'lbfgs'
         (scipy's L-BFGS-B), 'sgd' (stochastic gradient descent) or 'adam'.
 
@@ -95,7 +105,7 @@ default='tanh'
         Size of minibatches for the stochastic solvers; 'auto' is
         ``min(200, n_samples)``. Not used by 'lbfgs'.
 
-    learning_rate : {{'constant', 'invscaling', 'adaptive'}}, default='constant'
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
         Learning rate schedule for 'sgd': constant ``learning_rate_init``;
         'invscaling' ``learning_rate_init / pow(t, power_t)``; 'adaptive'
         divides it by 5 each time ``n_iter_no_change`` epochs fail to
@@ -158,9 +168,9 @@ default='tanh'
 
     max_fun : int, default=15000
         Maximum number of loss evaluations of 'lbfgs'.
-"""
 
-_ATTRIBUTES_DOC = """\
+    Attributes
+    ----------
     loss_ : float
         The current value of the training objective (loss plus penalties).
 
@@ -181,7 +191,7 @@ _ATTRIBUTES_DOC = """\
 
     coefs_ : list of shape (n_layers - 1,)
         The ith element is the weight matrix of layer i,
-        of shape (n_units_i, n_units_{{i+1}}).
+        of shape (n_units_i, n_units_{i+1}).
 
     intercepts_ : list of shape (n_layers - 1,)
         The ith element is the bias vector of layer i + 1.
@@ -223,9 +233,9 @@ _ATTRIBUTES_DOC = """\
 
     out_activation_ : str
         The output link: 'identity', 'exp', 'logistic' or 'softmax'.
-"""
 
-_NOTES_DOC = """\
+    Notes
+    -----
     Each hidden layer computes ``Z = A_prev @ W + b`` and then
     ``A = sum_k C_k f_k(Z)`` (paper eq. 3; with ``activation_scope='neuron'``
     each neuron j has its own ``C_j``, paper Sec. III). Weights,
@@ -242,288 +252,25 @@ _NOTES_DOC = """\
     ----------
     Y. Li and E. Li, "Variational Neural Networks: Every Layer and Neuron
     Can Be Unique".
-"""
 
-
-def _doc(head, extra_attributes, tail):
-    return (
-        head
-        + "\n    Parameters\n    ----------\n"
-        + _PARAMETERS_DOC.format()
-        + extra_attributes[0]
-        + "\n    Attributes\n    ----------\n"
-        + extra_attributes[1]
-        + _ATTRIBUTES_DOC.format()
-        + "\n    Notes\n    -----\n"
-        + _NOTES_DOC
-        + tail
-    )
-
-
-class VNNClassifier(ClassifierMixin, BaseVNN):
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        *,
-        basis="fourier",
-        n_basis=8,
-        basis_params=None,
-        activation_scope="layer",
-        activation_init="tanh",
-        learn_activation=True,
-        learn_output_activation=False,
-        activation_alpha=10.0,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-    ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes,
-            basis=basis,
-            n_basis=n_basis,
-            basis_params=basis_params,
-            activation_scope=activation_scope,
-            activation_init=activation_init,
-            learn_activation=learn_activation,
-            learn_output_activation=learn_output_activation,
-            activation_alpha=activation_alpha,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            loss="log_loss",
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun,
-        )
-
-    def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        # classes_ are (re)defined on a fresh fit; warm_start must keep them;
-        # partial_fit may only see known classes (as MLPClassifier)
-        if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
-            self._label_binarizer = LabelBinarizer()
-            self._label_binarizer.fit(y)
-            self.classes_ = self._label_binarizer.classes_
-        else:
-            classes = unique_labels(y)
-            if self.warm_start:
-                if set(classes) != set(self.classes_):
-                    raise ValueError(
-                        "warm_start can only be used where `y` has the same "
-                        "classes as in the previous call to fit. Previously "
-                        f"got {self.classes_}, `y` has {classes}"
-                    )
-            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
-                raise ValueError(
-                    "`y` has classes not in `self.classes_`. "
-                    f"`self.classes_` has {self.classes_}. 'y' has {classes}."
-                )
-        y = self._label_binarizer.transform(y).astype(X.dtype)
-        return X, y
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model to data matrix X and target(s) y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            The class labels (a label indicator matrix for multilabel).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-
-        Returns
-        -------
-        self : VNNClassifier
-            The fitted estimator.
-        """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
-
-    @available_if(lambda est: est._check_solver())
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
-        """Update the model with a single epoch over the given data.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-        y : array-like of shape (n_samples,)
-            The target classes.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-        classes : array of shape (n_classes,), default=None
-            All classes across calls; required on the first call.
-
-        Returns
-        -------
-        self : VNNClassifier
-            The updated estimator.
-        """
-        if _check_partial_fit_first_call(self, classes):
-            self._label_binarizer = LabelBinarizer()
-            if type_of_target(y).startswith("multilabel"):
-                self._label_binarizer.fit(y)
-            else:
-                self._label_binarizer.fit(classes)
-        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
-
-    def predict(self, X):
-        """Predict the class labels of X.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            The predicted classes.
-        """
-        check_is_fitted(self)
-        return self._predict(X)
-
-    def _predict(self, X, check_input=True):
-        y_pred = self._forward_pass_fast(X, check_input=check_input)
-        if self.n_outputs_ == 1:
-            y_pred = y_pred.ravel()
-        return self._label_binarizer.inverse_transform(y_pred)
-
-    def _score(self, X, y, sample_weight=None):
-        return self._score_with_function(
-            X, y, sample_weight=sample_weight, score_function=accuracy_score
-        )
-
-    def predict_proba(self, X):
-        """Probability estimates.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        Returns
-        -------
-        y_prob : ndarray of shape (n_samples, n_classes)
-            The probability of each class, in the order of ``classes_``.
-        """
-        check_is_fitted(self)
-        y_pred = self._forward_pass_fast(X)
-        if self.n_outputs_ == 1:
-            y_pred = y_pred.ravel()
-        if y_pred.ndim == 1:
-            return np.vstack([1 - y_pred, y_pred]).T
-        return y_pred
-
-    def predict_log_proba(self, X):
-        """Log of the probability estimates, ``log(predict_proba(X))``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        Returns
-        -------
-        log_y_prob : ndarray of shape (n_samples, n_classes)
-            The log-probability of each class, in the order of ``classes_``.
-        """
-        y_prob = self.predict_proba(X)
-        with np.errstate(divide="ignore"):
-            return np.log(y_prob, out=y_prob)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
-        return tags
-
-
-VNNClassifier.__doc__ = _doc(
-    """Variational neural network classifier: learned activations.
-
-    A multi-layer perceptron whose hidden activations are learned linear
-    combinations of fixed basis functions (Li and Li, "Variational Neural
-    Networks"), trained on the log-loss with L-BFGS, SGD or Adam. It has
-    every parameter of :class:`sklearn.neural_network.MLPClassifier`
-    (``activation`` excepted, which the VNN parameters replace) with the
-    same meaning.
-""",
-    (
-        "",
-        """    classes_ : ndarray or list of ndarray of shape (n_classes,)
-        Class labels for each output.
-
-""",
-    ),
-    """
     See Also
     --------
-    VNNRegressor : The regressor.
-    sklearn.neural_network.MLPClassifier : The same network with a fixed
+    VNNClassifier : The classifier.
+    sklearn.neural_network.MLPRegressor : The same network with a fixed
         activation.
 
     Examples
     --------
-    >>> from sklearn.datasets import load_iris
-    >>> from sklearn_vnn import VNNClassifier
-    >>> X, y = load_iris(return_X_y=True)
-    >>> clf = VNNClassifier(hidden_layer_sizes=(16,), solver="lbfgs",
-    ...                     max_iter=300, random_state=0).fit(X, y)
-    >>> clf.activation_coefs_[0].shape
-    (8,)
-    >>> bool(clf.score(X, y) > 0.9)
+    >>> import numpy as np
+    >>> from sklearn_vnn import VNNRegressor
+    >>> X = np.linspace(-1, 1, 200).reshape(-1, 1)
+    >>> y = np.sin(3 * X).ravel()
+    >>> reg = VNNRegressor(hidden_layer_sizes=(8,), solver="lbfgs",
+    ...                    max_iter=500, random_state=0).fit(X, y)
+    >>> bool(reg.score(X, y) > 0.99)
     True
-""",
-)
+    """
 
-
-class VNNRegressor(RegressorMixin, BaseVNN):
     _parameter_constraints: dict = {
         **BaseVNN._parameter_constraints,
         "loss": [StrOptions({"squared_error", "poisson"})],
@@ -684,42 +431,3 @@ class VNNRegressor(RegressorMixin, BaseVNN):
         return self._score_with_function(
             X, y, sample_weight=sample_weight, score_function=r2_score
         )
-
-
-VNNRegressor.__doc__ = _doc(
-    """Variational neural network regressor: learned activations.
-
-    A multi-layer perceptron whose hidden activations are learned linear
-    combinations of fixed basis functions (Li and Li, "Variational Neural
-    Networks"), trained on the squared error or the Poisson deviance with
-    L-BFGS, SGD or Adam. It has every parameter of
-    :class:`sklearn.neural_network.MLPRegressor` (``activation`` excepted,
-    which the VNN parameters replace) with the same meaning.
-""",
-    (
-        """
-    loss : {'squared_error', 'poisson'}, default='squared_error'
-        'squared_error' (identity output) or 'poisson' (half Poisson
-        deviance with an exp output link; y must be non-negative).
-""",
-        "",
-    ),
-    """
-    See Also
-    --------
-    VNNClassifier : The classifier.
-    sklearn.neural_network.MLPRegressor : The same network with a fixed
-        activation.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_vnn import VNNRegressor
-    >>> X = np.linspace(-1, 1, 200).reshape(-1, 1)
-    >>> y = np.sin(3 * X).ravel()
-    >>> reg = VNNRegressor(hidden_layer_sizes=(8,), solver="lbfgs",
-    ...                    max_iter=500, random_state=0).fit(X, y)
-    >>> bool(reg.score(X, y) > 0.99)
-    True
-""",
-)

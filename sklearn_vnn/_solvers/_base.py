@@ -1,0 +1,117 @@
+"""The solver contract: what a solver needs, what it supports, how it runs.
+
+A solver trains the first ``n_train`` entries of the flat parameter vector
+``theta`` in place (the rest, frozen coefficients, stay), on an
+:class:`~sklearn_vnn._objective.Objective`, and records its progress on the
+estimator (``n_iter_``, ``loss_``, ...), as MLP's solvers do.
+
+The public :meth:`Solver.solve` checks the contract, then calls the private
+``_solve`` that holds only the algorithm. A new solver is one subclass plus
+one line in ``sklearn_vnn._solvers.SOLVERS``.
+"""
+
+import numpy as np
+
+
+class Solver:
+    """Base class of the solvers, keyed by the estimator's ``solver``.
+
+    Class attributes declare the contract:
+
+    - ``requires``: what the solver needs from the objective:
+      ``'loss_gradient'`` (loss and gradient) or ``'residuals'`` (residuals
+      and their Jacobian, for least squares);
+    - ``supports_partial_fit``: whether ``partial_fit`` may use it;
+    - ``supports_early_stopping``: whether ``early_stopping`` applies;
+    - ``uses_learning_rate``: whether ``learning_rate_init`` matters.
+
+    Parameters
+    ----------
+    estimator : BaseVNN
+        The estimator being fitted: its parameters configure the solver, and
+        its fitted attributes receive the solver's progress.
+    """
+
+    name = None
+    requires = ("loss_gradient",)
+    supports_partial_fit = False
+    supports_early_stopping = False
+    uses_learning_rate = False
+
+    def __init__(self, estimator):
+        self.est = estimator
+
+    def init_state(self):
+        """Reset the estimator's progress attributes for a fresh fit."""
+
+    def solve(self, objective, theta, n_train, X, y, sample_weight, incremental):
+        """Train ``theta[:n_train]`` in place.
+
+        Parameters
+        ----------
+        objective : Objective
+        theta : ndarray of shape (n_params,)
+            The flat parameter vector, a view of the estimator's arrays.
+        n_train : int
+            How many leading entries of ``theta`` are trained.
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples, n_outputs)
+        sample_weight : ndarray of shape (n_samples,) or None
+        incremental : bool
+            One pass for ``partial_fit``.
+        """
+        missing = [need for need in self.requires if not objective.provides(need)]
+        if missing:
+            raise ValueError(
+                f"solver={self.name!r} needs {' and '.join(missing)} from the "
+                f"loss, which the {objective.link!r} output link does not give: "
+                "it fits the squared error only. Use solver='lbfgs', 'adam' "
+                "or 'sgd' for this loss."
+            )
+        if incremental and not self.supports_partial_fit:
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers. "
+                f"{self.name} is not stochastic."
+            )
+        self._solve(objective, theta, n_train, X, y, sample_weight, incremental)
+
+    def _solve(self, objective, theta, n_train, X, y, sample_weight, incremental):
+        raise NotImplementedError
+
+
+class Scaled:
+    """The trained part of ``theta`` in the solver's variables ``u``:
+    ``theta[:n_train] = offset + d * u`` (see ``Objective.scaling``).
+
+    Gradient methods are not invariant to such a change: training ``u`` is
+    preconditioning ``theta`` by ``d**2``. With no scaling (``scaling`` is
+    None) ``u`` is ``theta[:n_train]`` itself.
+    """
+
+    def __init__(self, theta, n_train, scaling):
+        self.theta, self.n_train = theta, n_train
+        self.offset, self.d = (None, None) if scaling is None else scaling
+
+    def u(self):
+        """The current ``u`` (a view when unscaled, else a new array)."""
+        x = self.theta[: self.n_train]
+        if self.d is None:
+            return x
+        return ((x - self.offset) / self.d).astype(x.dtype)
+
+    def set(self, u):
+        """``theta[:n_train] = offset + d * u``."""
+        x = self.theta[: self.n_train]
+        if self.d is None:
+            if u is not x:
+                x[:] = u
+        else:
+            np.multiply(self.d, u, out=x, casting="unsafe")
+            x += self.offset.astype(x.dtype)
+
+    def gradient(self, grad):
+        """dLoss/du from dLoss/dtheta (in place on ``grad[:n_train]``)."""
+        g = grad[: self.n_train]
+        if self.d is not None:
+            g *= self.d.astype(g.dtype)
+        return g
