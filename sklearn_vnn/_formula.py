@@ -17,13 +17,16 @@ from sklearn_vnn.bases._writing import family_terms
 def basis_terms(basis, variable="x"):
     """Each basis function ``f_k`` as a numpy expression in ``variable``.
 
+    The family writes its own terms (:meth:`sklearn_vnn.bases.Basis.numpy_terms`);
+    :func:`activation_formula` combines them with the learned coefficients.
+
     Parameters
     ----------
     basis : bases.Basis
         A family that writes its terms: every built-in one, or a user
-        family with a method ``numpy_terms(x)`` (see
-        :meth:`sklearn_vnn.bases.Basis.numpy_terms`).
+        family with a method ``numpy_terms(x)``.
     variable : str, default='x'
+        The name of the variable in the expressions.
 
     Returns
     -------
@@ -147,6 +150,22 @@ def activation_formula(
     formula : ActivationFormula
         ``str(formula)`` is the expression; ``formula.rms_error`` is the
         RMS error over the recorded range that dropping and rounding cost.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_vnn import VNNRegressor
+    >>> X = np.linspace(-2, 2, 40).reshape(-1, 1)
+    >>> reg = VNNRegressor(hidden_layer_sizes=(3,), n_basis=5, solver="lbfgs",
+    ...                    max_iter=50, random_state=0).fit(X, np.tanh(X).ravel())
+    >>> formula = activation_formula(reg, 0)
+    >>> str(formula).count("np.sin") + str(formula).count("np.cos")
+    5
+    >>> F = reg.activation_function(0)
+    >>> bool(np.allclose(formula(np.linspace(-2, 2, 9)), F(np.linspace(-2, 2, 9))))
+    True
+    >>> len(activation_formula(reg, 0, max_terms=2).terms)
+    2
     """
     if not isinstance(tol, numbers.Real) or not 0 <= tol <= 1:
         raise ValueError(f"tol must be a float in [0, 1], got {tol!r}.")

@@ -78,6 +78,18 @@ def activation_range(est, layer, neuron=None):
     Returns
     -------
     low, high : float
+        The ends of the range, ``low < high``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_vnn import VNNRegressor
+    >>> X = np.linspace(-2, 2, 40).reshape(-1, 1)
+    >>> reg = VNNRegressor(hidden_layer_sizes=(3,), n_basis=5, solver="lbfgs",
+    ...                    max_iter=50, random_state=0).fit(X, np.tanh(X).ravel())
+    >>> low, high = activation_range(reg, 0)
+    >>> bool(low < high)
+    True
     """
     layer, neuron = _check_layer_neuron(est, layer, neuron)
     ranges = getattr(est, "activation_ranges_", None)
@@ -147,6 +159,10 @@ class LearnedActivation:
 def activation_function(est, layer, neuron=None, initial=False):
     """The learned activation of a hidden layer (or neuron) as a callable.
 
+    The callable holds a copy of the coefficients and evaluates
+    ``F(z) = sum_k C_k f_k(z)`` and its slope in float64; its ``range`` is
+    where the training data put the activation's input.
+
     Parameters
     ----------
     est : VNNClassifier or VNNRegressor
@@ -165,6 +181,20 @@ def activation_function(est, layer, neuron=None, initial=False):
     F : LearnedActivation
         ``F(z)`` evaluates the activation elementwise, ``F.derivative(z)``
         its slope; ``F.range`` is the recorded pre-activation range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_vnn import VNNRegressor
+    >>> X = np.linspace(-2, 2, 40).reshape(-1, 1)
+    >>> reg = VNNRegressor(hidden_layer_sizes=(3,), n_basis=5, solver="lbfgs",
+    ...                    max_iter=50, random_state=0).fit(X, np.tanh(X).ravel())
+    >>> F = activation_function(reg, 0)
+    >>> F(np.array([-1.0, 0.0, 1.0])).shape
+    (3,)
+    >>> F0 = activation_function(reg, 0, initial=True)  # it started as tanh
+    >>> bool(np.allclose(F0(0.5) - F0(0.0), np.tanh(0.5), atol=0.05))
+    True
     """
     layer, neuron = _check_layer_neuron(est, layer, neuron)
     C = _coefficients(est, layer, neuron, initial=initial)

@@ -75,6 +75,7 @@ def n_parameters(model):
     Returns
     -------
     n : int
+        The number of entries of all those arrays.
 
     Examples
     --------

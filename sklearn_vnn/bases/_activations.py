@@ -25,9 +25,11 @@ class Activation:
 
     Calling it gives ``g(z)``.
 
-    Attributes
+    Parameters
     ----------
     name : str
+        The name the 'candidates' basis, ``activation_init`` and the
+        nearest-classic fit know it by.
     value_and_slope : callable
         ``value_and_slope(z) -> (g(z), g'(z))`` for an array ``z``; finite
         for every finite ``z``.
@@ -43,6 +45,16 @@ class Activation:
         canonical form.
     classic : bool, default=True
         Whether ``nearest_classic_activation`` tries it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = ACTIVATIONS["softplus"]
+    >>> g.numpy_expression("x")
+    'np.logaddexp(0, x)'
+    >>> value, slope = g.value_and_slope(np.array([0.0]))
+    >>> float(value[0]), float(slope[0])
+    (0.6931471805599453, 0.5)
     """
 
     name: str
@@ -57,7 +69,18 @@ class Activation:
         return self.value_and_slope(z)[0]
 
     def numpy_expression(self, x):
-        """``g`` as a numpy expression in ``x`` (a name or parenthesised)."""
+        """Write ``g`` as a numpy expression.
+
+        Parameters
+        ----------
+        x : str
+            The variable: a name, or a parenthesised expression.
+
+        Returns
+        -------
+        expression : str
+            ``g(x)`` for numpy (``np`` is numpy).
+        """
         return self.expression.format(x=x)
 
 

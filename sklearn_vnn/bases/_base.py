@@ -40,6 +40,21 @@ class Basis:
         Half-width of the design range ``[-scale, scale]``: the range of
         pre-activations the family is built to resolve, and the range over
         which ``activation_init`` fits the starting activation.
+
+    Examples
+    --------
+    A family of one's own: powers of ``tanh(z)``, values and slopes.
+
+    >>> import numpy as np
+    >>> class Powers(Basis):
+    ...     def _evaluate(self, z, derivative):
+    ...         k = np.arange(self.n_basis).reshape((-1,) + (1,) * z.ndim)
+    ...         u = np.tanh(z)
+    ...         dphi = k * u ** np.maximum(k - 1, 0) * (1 - u * u)
+    ...         return u**k, (dphi if derivative else None)
+    >>> Powers(3).value(np.array([0.0, 1.0])).round(3)
+    array([[1.   , 0.   , 0.   ],
+           [1.   , 0.762, 0.58 ]])
     """
 
     def __init__(self, n_basis, scale=3.0):
@@ -73,11 +88,16 @@ class Basis:
         raise NotImplementedError
 
     def roughness(self):
-        """Penalty weight of each basis function, shape (M,).
+        """Penalty weight of each basis function.
 
         ``activation_alpha`` penalises ``0.5 * sum_k r_k C_k**2`` (a ridge
         weighted so that rough functions cost more). The default weights all
         functions equally.
+
+        Returns
+        -------
+        r : ndarray of shape (M,)
+            The weight ``r_k`` of each function.
         """
         return np.ones(self.n_basis)
 
@@ -86,6 +106,11 @@ class Basis:
 
         The penalty on one coefficient vector is ``0.5 * C @ R @ C`` and its
         gradient is ``R @ C``. The default is ``diag(roughness())``.
+
+        Returns
+        -------
+        R : ndarray of shape (M, M)
+            The penalty matrix.
         """
         return np.diag(self.roughness())
 
@@ -148,12 +173,29 @@ class Basis:
 
     # -- public evaluation ----------------------------------------------
     def evaluate(self, z, derivative=True):
-        """Basis-major values and derivatives: arrays of shape (M,) + z.shape."""
+        """Evaluate all M functions (and their slopes), basis-major.
+
+        Each basis function is one contiguous block of the result, so that
+        combining them with coefficients is one matrix product.
+
+        Parameters
+        ----------
+        z : array-like of any shape
+            Pre-activations (integers are taken as float64).
+        derivative : bool, default=True
+            Whether to compute the derivatives as well.
+
+        Returns
+        -------
+        phi : ndarray of shape (M,) + z.shape
+            ``phi[k] = f_k(z)``, in the floating dtype of ``z``.
+        dphi : ndarray of shape (M,) + z.shape, or None
+            ``dphi[k] = f_k'(z)`` when ``derivative`` is True.
+        """
         return self._evaluate(_as_float(z), derivative)
 
     def activate(self, z, coef, need_backward=True, out=None):
-        """The learned activation ``F(z) = sum_k C_k f_k(z)``, fused with
-        what backpropagation needs.
+        """Compute ``F(z) = sum_k C_k f_k(z)`` with what backpropagation needs.
 
         One pass computes the basis values and, from the same arrays, both
         ``F(z)`` and ``F'(z) = sum_k C_k f_k'(z)``. Families that know their
@@ -209,22 +251,50 @@ class Basis:
         return A, rows[:M], slope
 
     def value(self, z):
-        """``f_k(z)`` for every k, shape ``z.shape + (M,)``."""
+        """Evaluate every ``f_k(z)``, with the functions on the last axis.
+
+        Parameters
+        ----------
+        z : array-like of any shape
+            Pre-activations.
+
+        Returns
+        -------
+        phi : ndarray of shape z.shape + (M,)
+            ``phi[..., k] = f_k(z)`` (a view of :meth:`evaluate`'s values).
+        """
         phi, _ = self.evaluate(z, derivative=False)
         return np.moveaxis(phi, 0, -1)
 
     def derivative(self, z):
-        """``f_k'(z)`` for every k, shape ``z.shape + (M,)``."""
+        """Evaluate every slope ``f_k'(z)``, with the functions on the last axis.
+
+        Parameters
+        ----------
+        z : array-like of any shape
+            Pre-activations.
+
+        Returns
+        -------
+        dphi : ndarray of shape z.shape + (M,)
+            ``dphi[..., k] = f_k'(z)``.
+        """
         _, dphi = self.evaluate(z, derivative=True)
         return np.moveaxis(dphi, 0, -1)
 
     # -- fitting a target function --------------------------------------
     def design_range(self):
-        """The range ``(lo, hi)`` where initial activations are fitted."""
+        """Give the range where initial activations are fitted.
+
+        Returns
+        -------
+        lo, hi : float
+            ``-scale`` and ``scale``.
+        """
         return -self.scale, self.scale
 
     def project(self, func, lo=None, hi=None, n_points=512, free_constant=True):
-        """Least-squares coefficients C with ``sum_k C_k f_k ~ func`` on [lo, hi].
+        """Fit ``sum_k C_k f_k`` to ``func`` on ``[lo, hi]`` by least squares.
 
         Parameters
         ----------
@@ -242,6 +312,7 @@ class Basis:
         Returns
         -------
         coef : ndarray of shape (M,)
+            The coefficients C.
         """
         d_lo, d_hi = self.design_range()
         lo = d_lo if lo is None else lo
@@ -255,11 +326,21 @@ class Basis:
         return sol[: self.n_basis]
 
     def initial_coefficients(self, name, random_state=None):
-        """Coefficients that make the combination start as ``name``.
+        """Choose coefficients that make the combination start as ``name``.
 
-        ``name`` is one of 'tanh', 'relu', 'logistic', 'identity' (fitted by
-        :meth:`project` over :meth:`design_range`) or 'random' (independent
-        normal draws of variance ``1 / M``).
+        Parameters
+        ----------
+        name : str
+            One of 'tanh', 'relu', 'logistic', 'identity' (fitted by
+            :meth:`project` over :meth:`design_range`) or 'random'
+            (independent normal draws of variance ``1 / M``).
+        random_state : int, Generator or None, default=None
+            The random numbers of 'random'.
+
+        Returns
+        -------
+        coef : ndarray of shape (M,)
+            The starting coefficients.
         """
         if name == "random":
             rng = np.random.default_rng(random_state)

@@ -19,6 +19,25 @@ class CandidateBasis(Basis):
     or be left to it). ``activation_init`` naming a member of the dictionary
     selects it exactly (a one-hot coefficient vector), so a frozen VNN with
     this basis *is* a conventional network.
+
+    Parameters
+    ----------
+    n_basis : int or None, default=None
+        M: the first M activations of the table, or the length of
+        ``functions`` (None: all of them, or all of ``functions``).
+    scale : float, default=3.0
+        Half-width of the design range ``[-scale, scale]``.
+    functions : sequence of str or None, default=None
+        The activations to combine, by name, in this order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> basis = CandidateBasis(functions=["relu", "tanh"])
+    >>> basis.numpy_terms("x")
+    ['np.maximum(x, 0)', 'np.tanh(x)']
+    >>> basis.initial_coefficients("tanh")
+    array([0., 1.])
     """
 
     def __init__(self, n_basis=None, scale=3.0, functions=None):
@@ -70,9 +89,9 @@ class CandidateBasis(Basis):
         return super().initial_coefficients(name, random_state)
 
     def numpy_terms(self, x):
-        """Each activation's numpy expression, from the table."""
+        # each activation's numpy expression, from the table
         return [ACTIVATIONS[name].numpy_expression(x) for name in self.functions]
 
     def onnx_terms(self, g, Z):
-        """Each activation's ONNX graph, from the table."""
+        # each activation's ONNX graph, from the table
         return [ACTIVATIONS[name].onnx(g, Z) for name in self.functions]

@@ -18,6 +18,7 @@ class FourierBasis(Basis):
     Parameters
     ----------
     n_basis : int
+        M, the number of functions (the last pair may be a sine alone).
     scale : float, default=3.0
         Half-width of the design range.
     frequency : float, default=None
@@ -29,6 +30,15 @@ class FourierBasis(Basis):
     -----
     Roughness weights are ``k**2`` for both terms of order k (the mean
     squared derivative of ``sin(kwz)`` grows as ``k**2``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> basis = FourierBasis(3, scale=3.0)
+    >>> basis.numpy_terms("x")
+    ['np.sin(np.pi*x/6)', 'np.cos(np.pi*x/6)', 'np.sin(np.pi*x/3)']
+    >>> basis.value(np.array([3.0])).round(12)
+    array([[1., 0., 0.]])
     """
 
     def __init__(self, n_basis, scale=3.0, frequency=None):
@@ -40,7 +50,13 @@ class FourierBasis(Basis):
         self.frequency = float(frequency)
 
     def orders(self):
-        """The order k of each basis function, shape (M,)."""
+        """Give the order k of each basis function.
+
+        Returns
+        -------
+        k : ndarray of shape (M,)
+            1, 1, 2, 2, 3, ...: the sine and cosine of order k share it.
+        """
         return np.arange(self.n_basis) // 2 + 1
 
     def roughness(self):
@@ -107,7 +123,7 @@ class FourierBasis(Basis):
         return phi, dphi
 
     def numpy_terms(self, x):
-        """``np.sin(k*w*x)``, ``np.cos(k*w*x)`` with ``k*w`` written exactly."""
+        # np.sin(k*w*x), np.cos(k*w*x), with k*w written exactly
         terms = []
         for j, k in enumerate(self.orders()):
             fn = "np.sin" if j % 2 == 0 else "np.cos"
@@ -115,9 +131,9 @@ class FourierBasis(Basis):
         return terms
 
     def onnx_terms(self, g, Z):
-        """One ``Sin`` and one ``Cos`` of ``wZ``, then the higher orders by
-        angle addition: ``sin((k+1)x) = sin(kx) cos x + cos(kx) sin x`` and
-        ``cos((k+1)x) = cos(kx) cos x - sin(kx) sin x``."""
+        # one Sin and one Cos of wZ, then the higher orders by angle addition:
+        # sin((k+1)x) = sin(kx) cos x + cos(kx) sin x,
+        # cos((k+1)x) = cos(kx) cos x - sin(kx) sin x
         M = self.n_basis
         wz = g.mul(Z, self.frequency)
         s1, c1 = g.op("Sin", [wz]), g.op("Cos", [wz])

@@ -68,6 +68,25 @@ class GaussianBasis(_CentredBasis):
     The penalty is the P-spline one: squared second differences of
     neighbouring coefficients, scaled by ``1 / h**4``, so a smooth (locally
     linear) activation costs nothing and a jagged one costs a lot.
+
+    Parameters
+    ----------
+    n_basis : int
+        M, the number of functions.
+    scale : float, default=3.0
+        Half-width of the design range ``[-scale, scale]``.
+    width : float, default=1.0
+        The width ``h`` of every bump, in units of the spacing of the
+        centres.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> basis = GaussianBasis(3, scale=2.0)
+    >>> basis.numpy_terms("x")
+    ['np.exp(-((x + 2)/2)**2/2)', 'np.exp(-(x/2)**2/2)', 'np.exp(-((x - 2)/2)**2/2)']
+    >>> basis.value(np.array([0.0])).round(4)
+    array([[0.6065, 1.    , 0.6065]])
     """
 
     def __init__(self, n_basis, scale=3.0, width=1.0):
@@ -90,11 +109,11 @@ class GaussianBasis(_CentredBasis):
         return phi, dphi
 
     def numpy_terms(self, x):
-        """``np.exp(-(t_k)**2/2)`` with ``t_k = (x - m_k) / h``."""
+        # np.exp(-(t_k)**2/2) with t_k = (x - m_k) / h
         return [f"np.exp(-({t})**2/2)" for t in self._numpy_offsets(x)]
 
     def onnx_terms(self, g, Z):
-        """``Exp(-t_k * t_k / 2)``."""
+        # Exp(-t_k * t_k / 2)
         return [
             g.op("Exp", [g.mul(g.mul(t, t), -0.5)]) for t in self._onnx_offsets(g, Z)
         ]
@@ -132,6 +151,20 @@ class BSplineBasis(_CentredBasis):
     to one and span every cubic spline with those knots. Outside
     ``[-scale - 3h, scale + 3h]`` all are 0.
     The penalty is the P-spline second-difference penalty.
+
+    Parameters
+    ----------
+    n_basis : int
+        M, the number of functions.
+    scale : float, default=3.0
+        Half-width of the design range ``[-scale, scale]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> basis = BSplineBasis(5, scale=1.0)
+    >>> basis.value(np.linspace(-1, 1, 3)).sum(axis=1)  # a partition of unity
+    array([1., 1., 1.])
     """
 
     def _geometry(self):
@@ -151,8 +184,8 @@ class BSplineBasis(_CentredBasis):
         return phi, dphi
 
     def numpy_terms(self, x):
-        """The cardinal cubic B-spline in closed form,
-        ``B(t) = ((2 - |t|)_+**3 - 4 (1 - |t|)_+**3) / 6``."""
+        # the cardinal cubic B-spline in closed form:
+        # B(t) = ((2 - |t|)_+**3 - 4 (1 - |t|)_+**3) / 6
         terms = []
         for offset in self._numpy_offsets(x):
             t = f"np.abs({offset})"
@@ -160,7 +193,7 @@ class BSplineBasis(_CentredBasis):
         return terms
 
     def onnx_terms(self, g, Z):
-        """The two cubic pieces, chosen with ``Abs``, ``Less`` and ``Where``."""
+        # the two cubic pieces, chosen with Abs, Less and Where
         return [_bspline_graph(g, t) for t in self._onnx_offsets(g, Z)]
 
 

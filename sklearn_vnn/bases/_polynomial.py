@@ -81,6 +81,22 @@ class ChebyshevBasis(_MappedPolynomialBasis):
 
     ``T_{k+1} = 2u T_k - T_{k-1}`` and ``T'_{k+1} = 2 T_k + 2u T'_k -
     T'_{k-1}``: one ``tanh`` per entry, the rest multiply-adds.
+
+    Parameters
+    ----------
+    n_basis : int
+        M, the number of functions.
+    scale : float, default=3.0
+        Half-width of the design range ``[-scale, scale]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> basis = ChebyshevBasis(3, scale=2.0)
+    >>> basis.numpy_terms("x")
+    ['1', 'np.tanh(x/2)', 'np.cos(2*np.arccos(np.tanh(x/2)))']
+    >>> basis.value(np.array([0.0]))
+    array([[ 1.,  0., -1.]])
     """
 
     _derivative_series = staticmethod(chebyshev.chebder)
@@ -104,16 +120,15 @@ class ChebyshevBasis(_MappedPolynomialBasis):
                 dphi[k + 1] -= dphi[k - 1]
 
     def numpy_terms(self, x):
-        """``1``, ``u`` and ``np.cos(k*np.arccos(u))`` for k >= 2."""
-        # T_k(u) = cos(k arccos u) for |u| <= 1, and u = tanh(z / scale) is
-        # always in [-1, 1]
+        # 1, u and np.cos(k*np.arccos(u)) for k >= 2: T_k(u) = cos(k arccos u)
+        # for |u| <= 1, and u = tanh(z / scale) is always in [-1, 1]
         u = self._numpy_u(x)
         terms = ["1", u]
         terms += [f"np.cos({k}*np.arccos({u}))" for k in range(2, self.n_basis)]
         return terms[: self.n_basis]
 
     def onnx_terms(self, g, Z):
-        """The recurrence ``T_{k+1} = 2u T_k - T_{k-1}`` on ``u = tanh(Z / scale)``."""
+        # T_{k+1} = 2u T_k - T_{k-1} on u = tanh(Z / scale), as the NumPy code
         u = self._onnx_u(g, Z)
         terms = [g.ones_like(u), u][: self.n_basis]
         two_u = g.mul(u, 2.0)
@@ -127,6 +142,19 @@ class LegendreBasis(_MappedPolynomialBasis):
 
     Bonnet's recurrence ``(k+1) P_{k+1} = (2k+1) u P_k - k P_{k-1}`` and
     ``P'_{k+1} = P'_{k-1} + (2k+1) P_k``.
+
+    Parameters
+    ----------
+    n_basis : int
+        M, the number of functions.
+    scale : float, default=3.0
+        Half-width of the design range ``[-scale, scale]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> LegendreBasis(3, scale=2.0).value(np.array([0.0]))
+    array([[ 1. ,  0. , -0.5]])
     """
 
     _derivative_series = staticmethod(legendre.legder)
@@ -149,7 +177,7 @@ class LegendreBasis(_MappedPolynomialBasis):
                 dphi[k + 1] += dphi[k - 1]
 
     def numpy_terms(self, x):
-        """``1``, ``u`` and numpy's Legendre polynomial ``P_k(u)`` for k >= 2."""
+        # 1, u and numpy's Legendre polynomial P_k(u) for k >= 2
         u = self._numpy_u(x)
         terms = ["1", u]
         terms += [
@@ -159,7 +187,7 @@ class LegendreBasis(_MappedPolynomialBasis):
         return terms[: self.n_basis]
 
     def onnx_terms(self, g, Z):
-        """Bonnet's recurrence on ``u = tanh(Z / scale)``."""
+        # Bonnet's recurrence on u = tanh(Z / scale), as the NumPy code
         u = self._onnx_u(g, Z)
         terms = [g.ones_like(u), u][: self.n_basis]
         for k in range(1, self.n_basis - 1):
