@@ -58,7 +58,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_vnn import VNNClassifier, VNNRegressor
-from sklearn_vnn.__main__ import n_parameters
+from sklearn_vnn.inspection import n_parameters
 
 
 def _moons():

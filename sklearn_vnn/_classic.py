@@ -8,33 +8,30 @@ import numpy as np
 import scipy.optimize
 
 from sklearn_vnn._learned import activation_function
-from sklearn_vnn.bases import (
-    _candidate_value_and_slope,
-)
+from sklearn_vnn.bases._activations import ACTIVATIONS
 
 # ----------------------------------------------------------------------
 # the nearest classic activation
 # ----------------------------------------------------------------------
-CLASSIC_ACTIVATIONS = (
-    "identity",
-    "relu",
-    "tanh",
-    "logistic",
-    "sin",
-    "softplus",
-    "silu",
-    "gaussian",
-    "elu",
-)
+#: The activations ``g`` the nearest-classic fit tries (from the one table
+#: of classic activations).
+CLASSIC_ACTIVATIONS = tuple(name for name, g in ACTIVATIONS.items() if g.classic)
+
+
+def _with_symmetry(symmetry):
+    return {
+        name for name in CLASSIC_ACTIVATIONS if ACTIVATIONS[name].symmetry == symmetry
+    }
+
 
 # symmetries used to report one canonical (a, c, d, e) per fit
-_ODD = {"tanh", "sin"}  # g(-u) = -g(u)
-_EVEN = {"gaussian"}  # g(-u) = g(u)
-_HOMOGENEOUS = {"relu"}  # g(s u) = s g(u) for s > 0
+_ODD = _with_symmetry("odd")  # g(-u) = -g(u)
+_EVEN = _with_symmetry("even")  # g(-u) = g(u)
+_HOMOGENEOUS = _with_symmetry("homogeneous")  # g(s u) = s g(u) for s > 0
 
 
 def _classic(name, u):
-    return _candidate_value_and_slope(name, u)[0]
+    return ACTIVATIONS[name](u)
 
 
 @dataclass(frozen=True)
@@ -180,6 +177,14 @@ def fit_classic_activations(func, low, high, candidates=None, n_points=256):
         1% of the best's, or 1e-9) the one with ``a`` and ``c`` closest to 1 (so
         ``2*tanh(0.5*x)`` is reported as tanh, not as the same curve
         written with logistic, ``tanh(u) = 2*logistic(2u) - 1``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fits = fit_classic_activations(lambda x: 2 * np.tanh(0.5 * x), -3, 3)
+    >>> best = fits[0]
+    >>> best.name, round(best.a, 6), round(best.c, 6), round(best.r2, 9)
+    ('tanh', 2.0, 0.5, 1.0)
     """
     if candidates is None:
         candidates = CLASSIC_ACTIVATIONS
@@ -236,6 +241,17 @@ def nearest_classic_activation(est, layer, neuron=None, candidates=None):
     fit : ClassicFit
         The best fit; ``str(fit)`` reads like ``2*tanh(0.5*x +0) +0
         (R^2 = 0.9990)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_vnn import VNNRegressor
+    >>> X = np.linspace(-2, 2, 40).reshape(-1, 1)
+    >>> reg = VNNRegressor(hidden_layer_sizes=(3,), n_basis=5, solver="lbfgs",
+    ...                    max_iter=50, random_state=0).fit(X, np.tanh(X).ravel())
+    >>> fit = nearest_classic_activation(reg, 0)
+    >>> fit.name in CLASSIC_ACTIVATIONS, bool(0.0 <= fit.r2 <= 1.0)
+    (True, True)
     """
     F = activation_function(est, layer, neuron)
     return fit_classic_activations(F, *F.range, candidates=candidates)[0]

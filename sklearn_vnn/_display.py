@@ -135,31 +135,8 @@ class ActivationDisplay:
         """
         if hasattr(estimator, "steps"):  # a Pipeline: its final estimator
             estimator = estimator[-1]
-        check_is_fitted(estimator, "activation_coefs_")
-        n_hidden = _n_hidden(estimator)
-        if n_hidden == 0:
-            raise ValueError("This network has no hidden layers, so no activations.")
-        if layer is None:
-            layers = list(range(n_hidden))
-        elif isinstance(layer, numbers.Integral):
-            layers = [layer]
-        else:
-            layers = list(layer)
-        if not layers:
-            raise ValueError("layer must name at least one hidden layer.")
-        if not isinstance(n_points, numbers.Integral) or n_points < 2:
-            raise ValueError(f"n_points must be an int >= 2, got {n_points!r}.")
-        if not isinstance(max_neurons, numbers.Integral) or max_neurons < 1:
-            raise ValueError(f"max_neurons must be an int >= 1, got {max_neurons!r}.")
-        if neurons is not None and not len(neurons):
-            raise ValueError("neurons must name at least one unit, or be None.")
+        layers = _check_panels(estimator, layer, neurons, n_points, max_neurons)
         neuron_scope = estimator.activation_scope == "neuron"
-        if neurons is not None and not neuron_scope:
-            raise ValueError(
-                "neurons applies to activation_scope='neuron' only; in 'layer' "
-                "scope all units of a layer share one activation."
-            )
-
         z, acts, inits, labels, titles, fits = [], [], [], [], [], []
         for ell in layers:
             ell, _ = _check_layer_neuron(estimator, ell, 0 if neuron_scope else None)
@@ -169,19 +146,7 @@ class ActivationDisplay:
                 units = list(units)
             else:
                 units = [None]
-            pz, pa, pi, pl, pf = [], [], [], [], []
-            for j in units:
-                F = activation_function(estimator, ell, j)
-                grid = np.linspace(*F.range, n_points)
-                pz.append(grid)
-                pa.append(F(grid))
-                pi.append(activation_function(estimator, ell, j, initial=True)(grid))
-                label = "learned" if j is None else f"neuron {j}"
-                if nearest:
-                    fit = fit_classic_activations(F, *F.range)[0]
-                    label += f" (~{fit.name}, R²={fit.r2:.3f})"
-                    pf.append(fit)
-                pl.append(label)
+            pz, pa, pi, pl, pf = _panel(estimator, ell, units, n_points, nearest)
             z.append(pz)
             acts.append(pa)
             inits.append(pi)
@@ -266,3 +231,50 @@ class ActivationDisplay:
         self.ax_ = axes[0] if n_panels == 1 else axes
         self.figure_ = fig
         return self
+
+
+def _check_panels(estimator, layer, neurons, n_points, max_neurons):
+    """Validate what ``from_estimator`` is asked to draw; the layers as a list."""
+    check_is_fitted(estimator, "activation_coefs_")
+    n_hidden = _n_hidden(estimator)
+    if n_hidden == 0:
+        raise ValueError("This network has no hidden layers, so no activations.")
+    if layer is None:
+        layers = list(range(n_hidden))
+    elif isinstance(layer, numbers.Integral):
+        layers = [layer]
+    else:
+        layers = list(layer)
+    if not layers:
+        raise ValueError("layer must name at least one hidden layer.")
+    if not isinstance(n_points, numbers.Integral) or n_points < 2:
+        raise ValueError(f"n_points must be an int >= 2, got {n_points!r}.")
+    if not isinstance(max_neurons, numbers.Integral) or max_neurons < 1:
+        raise ValueError(f"max_neurons must be an int >= 1, got {max_neurons!r}.")
+    if neurons is not None and not len(neurons):
+        raise ValueError("neurons must name at least one unit, or be None.")
+    if neurons is not None and estimator.activation_scope != "neuron":
+        raise ValueError(
+            "neurons applies to activation_scope='neuron' only; in 'layer' "
+            "scope all units of a layer share one activation."
+        )
+    return layers
+
+
+def _panel(estimator, layer, units, n_points, nearest):
+    """The curves of one panel: grids, learned and initial values, labels
+    and (with ``nearest``) the nearest classic fits, one per unit."""
+    pz, pa, pi, pl, pf = [], [], [], [], []
+    for j in units:
+        F = activation_function(estimator, layer, j)
+        grid = np.linspace(*F.range, n_points)
+        pz.append(grid)
+        pa.append(F(grid))
+        pi.append(activation_function(estimator, layer, j, initial=True)(grid))
+        label = "learned" if j is None else f"neuron {j}"
+        if nearest:
+            fit = fit_classic_activations(F, *F.range)[0]
+            label += f" (~{fit.name}, R²={fit.r2:.3f})"
+            pf.append(fit)
+        pl.append(label)
+    return pz, pa, pi, pl, pf

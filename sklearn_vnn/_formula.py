@@ -4,166 +4,47 @@ size, small ones optionally dropped. Public through
 
 import numbers
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 import numpy as np
 
 from sklearn_vnn._learned import _GRID_POINTS, activation_function
-from sklearn_vnn.bases import (
-    BSplineBasis,
-    CandidateBasis,
-    ChebyshevBasis,
-    FourierBasis,
-    GaussianBasis,
-    LegendreBasis,
-)
+from sklearn_vnn.bases._writing import family_terms
 
 
 # ----------------------------------------------------------------------
 # the activation as a formula
 # ----------------------------------------------------------------------
-def _exact_number(v):
-    """A short Python literal for ``v``: an int, a fraction p/q, or repr."""
-    v = float(v)
-    if v == int(v) and abs(v) < 1e15:
-        return str(int(v))
-    frac = Fraction(v).limit_denominator(1000)
-    text = f"{frac.numerator}/{frac.denominator}"
-    if abs(float(frac) - v) <= 4 * np.spacing(abs(v)) and len(text) < len(repr(v)):
-        return text
-    return repr(v)
-
-
-def _times(factor, x):
-    """``factor * x`` written readably (exact; pi recognised)."""
-    factor = float(factor)
-    for unit, name in ((np.pi, "np.pi*"), (1.0, "")):
-        frac = Fraction(factor / unit).limit_denominator(1000)
-        if abs(float(frac) * unit - factor) <= 4 * np.spacing(abs(factor)):
-            p, q = frac.numerator, frac.denominator
-            sign = "-" if p < 0 else ""
-            p = abs(p)
-            head = name + x if p == 1 else f"{p}*{name}{x}"
-            text = sign + (head if q == 1 else f"{head}/{q}")
-            if name or len(text) <= len(f"{factor!r}*{x}"):
-                return text
-    return f"{factor!r}*{x}"
-
-
-def _shifted(x, centre):
-    """``(x - centre)`` written readably."""
-    if centre == 0:
-        return x
-    sign = "-" if centre > 0 else "+"
-    return f"({x} {sign} {_exact_number(abs(centre))})"
-
-
-def _fourier_terms(basis, x):
-    terms = []
-    for j, k in enumerate(basis.orders()):
-        fn = "np.sin" if j % 2 == 0 else "np.cos"
-        terms.append(f"{fn}({_times(k * basis.frequency, x)})")
-    return terms
-
-
-def _mapped_u(basis, x):
-    return f"np.tanh({_times(1.0 / basis.scale, x)})"
-
-
-def _chebyshev_terms(basis, x):
-    # T_k(u) = cos(k arccos u) for |u| <= 1, and u = tanh(z / scale) is
-    u = _mapped_u(basis, x)
-    terms = ["1", u]
-    terms += [f"np.cos({k}*np.arccos({u}))" for k in range(2, basis.n_basis)]
-    return terms[: basis.n_basis]
-
-
-def _legendre_terms(basis, x):
-    u = _mapped_u(basis, x)
-    terms = ["1", u]
-    terms += [
-        f"np.polynomial.legendre.Legendre.basis({k})({u})"
-        for k in range(2, basis.n_basis)
-    ]
-    return terms[: basis.n_basis]
-
-
-def _gaussian_terms(basis, x):
-    centres, h = basis._geometry()
-    return [f"np.exp(-({_times(1.0 / h, _shifted(x, m))})**2/2)" for m in centres]
-
-
-def _bspline_terms(basis, x):
-    # the cardinal cubic B-spline in closed form:
-    # B(t) = ((2 - |t|)_+**3 - 4 (1 - |t|)_+**3) / 6
-    centres, h = basis._geometry()
-    terms = []
-    for m in centres:
-        t = f"np.abs({_times(1.0 / h, _shifted(x, m))})"
-        terms.append(f"(np.maximum(2 - {t}, 0)**3 - 4*np.maximum(1 - {t}, 0)**3)/6")
-    return terms
-
-
-_CANDIDATE_EXPRESSIONS = {
-    "identity": "{x}",
-    "relu": "np.maximum({x}, 0)",
-    "tanh": "np.tanh({x})",
-    "logistic": "(1 + np.tanh({x}/2))/2",
-    "softplus": "np.logaddexp(0, {x})",
-    "silu": "{x}*(1 + np.tanh({x}/2))/2",
-    "sin": "np.sin({x})",
-    "cos": "np.cos({x})",
-    "gaussian": "np.exp(-{x}**2/2)",
-    "elu": "np.where({x} > 0, {x}, np.expm1(np.minimum({x}, 0)))",
-    "abs": "np.abs({x})",
-}
-
-
-def _candidate_terms(basis, x):
-    return [_CANDIDATE_EXPRESSIONS[name].format(x=x) for name in basis.functions]
-
-
-_TERM_WRITERS = {
-    FourierBasis: _fourier_terms,
-    ChebyshevBasis: _chebyshev_terms,
-    LegendreBasis: _legendre_terms,
-    GaussianBasis: _gaussian_terms,
-    BSplineBasis: _bspline_terms,
-    CandidateBasis: _candidate_terms,
-}
-
-
 def basis_terms(basis, variable="x"):
     """Each basis function ``f_k`` as a numpy expression in ``variable``.
+
+    The family writes its own terms (:meth:`sklearn_vnn.bases.Basis.numpy_terms`);
+    :func:`activation_formula` combines them with the learned coefficients.
 
     Parameters
     ----------
     basis : bases.Basis
-        A built-in family, or a user family with a method
-        ``term_expressions(variable)`` returning the M expressions.
+        A family that writes its terms: every built-in one, or a user
+        family with a method ``numpy_terms(x)``.
     variable : str, default='x'
+        The name of the variable in the expressions.
 
     Returns
     -------
     terms : list of str of length M
         Expressions that numpy evaluates (``np`` is numpy) to ``f_k``.
+
+    Raises
+    ------
+    TypeError
+        If the family does not define ``numpy_terms``.
+
+    Examples
+    --------
+    >>> from sklearn_vnn.bases import FourierBasis
+    >>> basis_terms(FourierBasis(3, scale=3.0))
+    ['np.sin(np.pi*x/6)', 'np.cos(np.pi*x/6)', 'np.sin(np.pi*x/3)']
     """
-    writer = _TERM_WRITERS.get(type(basis))
-    if writer is not None:
-        return writer(basis, variable)
-    if hasattr(basis, "term_expressions"):
-        terms = list(basis.term_expressions(variable))
-        if len(terms) != basis.n_basis:
-            raise ValueError(
-                f"{type(basis).__name__}.term_expressions returned {len(terms)} "
-                f"expressions for {basis.n_basis} basis functions."
-            )
-        return terms
-    raise TypeError(
-        f"activation_formula cannot write the basis {type(basis).__name__}: "
-        "give the class a method term_expressions(variable) that returns one "
-        "numpy expression (a str) per basis function."
-    )
+    return family_terms(basis, "numpy_terms", variable)
 
 
 def _evaluate_expression(expression, variable, x):
@@ -269,6 +150,22 @@ def activation_formula(
     formula : ActivationFormula
         ``str(formula)`` is the expression; ``formula.rms_error`` is the
         RMS error over the recorded range that dropping and rounding cost.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_vnn import VNNRegressor
+    >>> X = np.linspace(-2, 2, 40).reshape(-1, 1)
+    >>> reg = VNNRegressor(hidden_layer_sizes=(3,), n_basis=5, solver="lbfgs",
+    ...                    max_iter=50, random_state=0).fit(X, np.tanh(X).ravel())
+    >>> formula = activation_formula(reg, 0)
+    >>> str(formula).count("np.sin") + str(formula).count("np.cos")
+    5
+    >>> F = reg.activation_function(0)
+    >>> bool(np.allclose(formula(np.linspace(-2, 2, 9)), F(np.linspace(-2, 2, 9))))
+    True
+    >>> len(activation_formula(reg, 0, max_terms=2).terms)
+    2
     """
     if not isinstance(tol, numbers.Real) or not 0 <= tol <= 1:
         raise ValueError(f"tol must be a float in [0, 1], got {tol!r}.")

@@ -1,121 +1,14 @@
-"""Learned activations as callables, and the pre-activation ranges they are
-read over (recorded at the end of every fit). Public through
-:mod:`sklearn_vnn.inspection`."""
+"""Learned activations as callables, read over the pre-activation ranges
+recorded at the end of every fit (see ``sklearn_vnn._ranges``). Public
+through :mod:`sklearn_vnn.inspection`."""
 
 import numbers
 
 import numpy as np
-from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_vnn import _network
-from sklearn_vnn._losses import LINKS
-
-# rows of the training data used to record the pre-activation ranges
-_RANGE_MAX_ROWS = 1000
-_RANGE_PERCENTILES = (1.0, 99.0)
 # points of the grid on which sizes, errors and fits are computed
 _GRID_POINTS = 512
-
-
-# ----------------------------------------------------------------------
-# recording the pre-activation ranges (called at the end of fit)
-# ----------------------------------------------------------------------
-def hidden_preactivations(X, weights, biases, hidden_C, basis):
-    """The pre-activations ``Z`` of every hidden layer for the rows of ``X``.
-
-    Parameters
-    ----------
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-    weights, biases : lists of arrays, one per layer
-    hidden_C : list of arrays, one per hidden layer
-    basis : bases.Basis
-
-    Returns
-    -------
-    Z : list of ndarray of shape (n_samples, n_units), one per hidden layer
-    """
-    A = X
-    out = []
-    for W, b, C in zip(weights[:-1], biases[:-1], hidden_C):
-        Z = safe_sparse_dot(A, W) + b  # (n_samples, n_units)
-        out.append(Z)
-        A, _, _ = _network.activate(Z, C, basis, need_backward=False)
-    return out
-
-
-def _range_of(Z, scope):
-    """1st and 99th percentiles of ``Z``: over the layer, or per neuron.
-
-    Computed in Z's own dtype (a float64 copy of a float32 layer would be
-    the largest allocation of a whole fit); the few numbers returned are
-    float64.
-    """
-    if scope == "layer":
-        return np.percentile(Z, _RANGE_PERCENTILES).astype(np.float64)
-    return np.percentile(Z, _RANGE_PERCENTILES, axis=0).T.astype(np.float64)
-
-
-def ranges_and_output(est, X):
-    """Pre-activation ranges and network output from one forward pass.
-
-    The pass runs on at most 1000 rows of ``X`` (evenly spaced, so no
-    random numbers are drawn) with the estimator's current parameters; the
-    ranges are taken from each hidden layer's ``Z`` as the pass goes.
-
-    Parameters
-    ----------
-    est : BaseVNN
-        An estimator whose parameters are set (the end of ``_fit``).
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-        The validated training input.
-
-    Returns
-    -------
-    ranges : list of ndarray, one per hidden layer
-        Shape (2,) (low, high) for ``activation_scope='layer'`` (over all
-        units of the layer), (n_units, 2) for 'neuron'.
-    output : ndarray of shape (n_rows, n_outputs)
-        The network's predictions (after the link) for those rows.
-    """
-    n_samples = X.shape[0]
-    if n_samples > _RANGE_MAX_ROWS:
-        rows = np.linspace(0, n_samples - 1, _RANGE_MAX_ROWS).round().astype(int)
-        X = X[rows]
-    ranges = []
-
-    def record(layer, Z):
-        ranges.append(_range_of(Z, est.activation_scope))
-
-    # huge inputs may overflow Z to inf; percentiles of inf are inf, quietly
-    with np.errstate(over="ignore", invalid="ignore"):
-        G, _ = _network.forward(
-            X,
-            est.coefs_,
-            est.intercepts_,
-            est.activation_coefs_,
-            est.output_activation_coefs_,
-            est.basis_,
-            need_backward=False,
-            on_preactivation=record,
-        )
-        output = LINKS[est.out_activation_](G)
-    return ranges, output
-
-
-def record_activation_ranges(est, X):
-    """The 1st and 99th percentiles of each hidden layer's pre-activations.
-
-    See :func:`ranges_and_output`, which computes them (and the output) in
-    the one forward pass that ends every fit.
-
-    Returns
-    -------
-    ranges : list of ndarray, one per hidden layer
-        Shape (2,) for ``activation_scope='layer'``, (n_units, 2) for
-        'neuron'.
-    """
-    return ranges_and_output(est, X)[0]
 
 
 # ----------------------------------------------------------------------
@@ -168,9 +61,9 @@ def _coefficients(est, layer, neuron, initial=False):
 def activation_range(est, layer, neuron=None):
     """Where the training data put this activation's input: ``(low, high)``.
 
-    The recorded 1st and 99th percentiles of the pre-activations (see
-    :func:`record_activation_ranges`); the basis's design range if none was
-    recorded. A range of zero width (a constant input) is widened by 1 on
+    The 1st and 99th percentiles of the pre-activations recorded at the
+    end of fit (``activation_ranges_``); the basis's design range if none
+    was recorded. A range of zero width (a constant input) is widened by 1 on
     each side so that there is something to plot.
 
     Parameters
@@ -185,6 +78,18 @@ def activation_range(est, layer, neuron=None):
     Returns
     -------
     low, high : float
+        The ends of the range, ``low < high``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_vnn import VNNRegressor
+    >>> X = np.linspace(-2, 2, 40).reshape(-1, 1)
+    >>> reg = VNNRegressor(hidden_layer_sizes=(3,), n_basis=5, solver="lbfgs",
+    ...                    max_iter=50, random_state=0).fit(X, np.tanh(X).ravel())
+    >>> low, high = activation_range(reg, 0)
+    >>> bool(low < high)
+    True
     """
     layer, neuron = _check_layer_neuron(est, layer, neuron)
     ranges = getattr(est, "activation_ranges_", None)
@@ -254,6 +159,10 @@ class LearnedActivation:
 def activation_function(est, layer, neuron=None, initial=False):
     """The learned activation of a hidden layer (or neuron) as a callable.
 
+    The callable holds a copy of the coefficients and evaluates
+    ``F(z) = sum_k C_k f_k(z)`` and its slope in float64; its ``range`` is
+    where the training data put the activation's input.
+
     Parameters
     ----------
     est : VNNClassifier or VNNRegressor
@@ -272,6 +181,20 @@ def activation_function(est, layer, neuron=None, initial=False):
     F : LearnedActivation
         ``F(z)`` evaluates the activation elementwise, ``F.derivative(z)``
         its slope; ``F.range`` is the recorded pre-activation range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_vnn import VNNRegressor
+    >>> X = np.linspace(-2, 2, 40).reshape(-1, 1)
+    >>> reg = VNNRegressor(hidden_layer_sizes=(3,), n_basis=5, solver="lbfgs",
+    ...                    max_iter=50, random_state=0).fit(X, np.tanh(X).ravel())
+    >>> F = activation_function(reg, 0)
+    >>> F(np.array([-1.0, 0.0, 1.0])).shape
+    (3,)
+    >>> F0 = activation_function(reg, 0, initial=True)  # it started as tanh
+    >>> bool(np.allclose(F0(0.5) - F0(0.0), np.tanh(0.5), atol=0.05))
+    True
     """
     layer, neuron = _check_layer_neuron(est, layer, neuron)
     C = _coefficients(est, layer, neuron, initial=initial)

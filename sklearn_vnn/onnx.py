@@ -16,15 +16,19 @@ times. The module needs the optional extra ``onnx`` (``pip install
 ImportError naming it otherwise; ``import sklearn_vnn`` never imports it.
 
 The graph is the forward pass of ``sklearn_vnn._network`` written in ONNX
-operators: per layer ``Z = A @ W + b``; the M basis functions built from
-``Z`` by the same recurrences the NumPy code uses (angle addition for
-Fourier terms, three-term recurrences for Chebyshev and Legendre
-polynomials of ``tanh(z / scale)``, ``exp(-t**2 / 2)`` for Gaussian bumps,
-piecewise cubics selected with ``Abs``/``Less``/``Where`` for B-splines, and
-one operator per classic activation for the 'candidates' basis); then
-``A = sum_k C_k f_k(Z)``, where ``C_k`` is a scalar (scope 'layer') or a
-row of per-neuron coefficients (scope 'neuron'). The output link follows
-(``Exp``, ``Sigmoid``, ``Softmax`` or none).
+operators: per layer ``Z = A @ W + b``; the M basis functions ``f_k(Z)``,
+built by the family's own :meth:`~sklearn_vnn.bases.Basis.onnx_terms`;
+then ``A = sum_k C_k f_k(Z)``, where ``C_k`` is a scalar (scope 'layer') or
+a row of per-neuron coefficients (scope 'neuron'). The output link follows
+(``Exp``, ``Sigmoid``, ``Softmax`` or none). The built-in families build
+their terms with the plainest operators, not always as the NumPy code
+computes them: Fourier terms from one ``Sin`` and one ``Cos`` by angle
+addition (NumPy starts from one ``tan`` by the half-angle formulas),
+Chebyshev and Legendre polynomials of ``tanh(z / scale)`` by their
+three-term recurrences (as NumPy), ``exp(-t**2 / 2)`` for Gaussian bumps,
+the two cubic pieces of a B-spline selected with ``Abs``/``Less``/``Where``
+(NumPy selects them with ``where``), and one or two operators per classic
+activation of the 'candidates' basis (from the table that defines them).
 
 Outputs follow skl2onnx's converter of MLP: a regressor gives ``variable``
 of shape (N, n_outputs); a classifier gives ``label`` and
@@ -34,7 +38,9 @@ class indices in place of labels). Arithmetic runs in
 float32, or in float64 when the input is double.
 
 A user-defined :class:`~sklearn_vnn.bases.Basis` subclass is exported once
-its graph builder is given to :func:`register_basis`.
+it defines :meth:`~sklearn_vnn.bases.Basis.onnx_terms`. (The older way,
+:func:`register_basis` with a separate graph builder, still works and
+takes precedence.)
 """
 
 import numbers
@@ -63,14 +69,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_vnn._classifier import VNNClassifier
 from sklearn_vnn._regressor import VNNRegressor
-from sklearn_vnn.bases import (
-    BSplineBasis,
-    CandidateBasis,
-    ChebyshevBasis,
-    FourierBasis,
-    GaussianBasis,
-    LegendreBasis,
-)
+from sklearn_vnn.bases._writing import family_terms
 
 __all__ = ["register", "register_basis"]
 
@@ -83,8 +82,8 @@ _ALIASES = {
 class _Graph:
     """Adds nodes and constants of one floating dtype to a skl2onnx container.
 
-    Every method returns the name of the tensor it created, so that the
-    builders below read like the NumPy code they mirror.
+    Every method returns the name of the tensor it created. The basis
+    families' ``onnx_terms`` build their terms with it.
     """
 
     def __init__(self, scope, container, proto_dtype):
@@ -148,129 +147,25 @@ class _Graph:
         return self.add(self.mul(a, 0.0), 1.0)
 
 
-# ---------------------------------------------------------------------------
-# basis families: each returns the M tensors f_k(Z), in the family's order
-# ---------------------------------------------------------------------------
-def _fourier(g, Z, basis):
-    # sin(kwz), cos(kwz) by angle addition from one Sin and one Cos
-    M = basis.n_basis
-    wz = g.mul(Z, basis.frequency)
-    s1, c1 = g.op("Sin", [wz]), g.op("Cos", [wz])
-    terms, s, c = [], s1, c1
-    for j in range((M + 1) // 2):
-        terms.append(s)
-        if 2 * j + 1 < M:
-            terms.append(c)
-        if 2 * j + 2 < M:
-            s, c = (
-                g.add(g.mul(s, c1), g.mul(c, s1)),
-                g.sub(g.mul(c, c1), g.mul(s, s1)),
-            )
-    return terms
-
-
-def _mapped_u(g, Z, basis):
-    return g.op("Tanh", [g.mul(Z, 1.0 / basis.scale)])
-
-
-def _chebyshev(g, Z, basis):
-    # T_{k+1} = 2u T_k - T_{k-1}
-    u = _mapped_u(g, Z, basis)
-    terms = [g.ones_like(u), u][: basis.n_basis]
-    two_u = g.mul(u, 2.0)
-    for k in range(1, basis.n_basis - 1):
-        terms.append(g.sub(g.mul(two_u, terms[k]), terms[k - 1]))
-    return terms
-
-
-def _legendre(g, Z, basis):
-    # (k+1) P_{k+1} = (2k+1) u P_k - k P_{k-1}
-    u = _mapped_u(g, Z, basis)
-    terms = [g.ones_like(u), u][: basis.n_basis]
-    for k in range(1, basis.n_basis - 1):
-        lead = g.mul(g.mul(u, terms[k]), (2 * k + 1) / (k + 1))
-        terms.append(g.sub(lead, g.mul(terms[k - 1], k / (k + 1))))
-    return terms
-
-
-def _scaled_offsets(g, Z, basis):
-    """``t_k = (Z - m_k) / h`` for every centre ``m_k``."""
-    centres, h = basis._geometry()
-    return [g.mul(g.sub(Z, float(m)), 1.0 / h) for m in centres]
-
-
-def _gaussian(g, Z, basis):
-    # exp(-t**2 / 2)
-    return [
-        g.op("Exp", [g.mul(g.mul(t, t), -0.5)]) for t in _scaled_offsets(g, Z, basis)
-    ]
-
-
-def _bspline_piece(g, t):
-    """Cardinal cubic B-spline: 2/3 - a^2 + a^3/2 on a < 1, (2-a)^3/6 on a < 2."""
-    a = g.op("Abs", [t])
-    a2 = g.mul(a, a)
-    inner = g.add(g.sub(2.0 / 3.0, a2), g.mul(g.mul(a2, a), 0.5))
-    two_minus = g.sub(2.0, a)
-    outer = g.mul(g.mul(g.mul(two_minus, two_minus), two_minus), 1.0 / 6.0)
-    zero = g.mul(a, 0.0)
-    beyond = g.op("Where", [g.op("Less", g.operands(a, 2.0)), outer, zero])
-    return g.op("Where", [g.op("Less", g.operands(a, 1.0)), inner, beyond])
-
-
-def _bspline(g, Z, basis):
-    return [_bspline_piece(g, t) for t in _scaled_offsets(g, Z, basis)]
-
-
-def _candidate(g, Z, name):
-    if name == "identity":
-        return g.op("Identity", [Z])
-    if name == "silu":
-        return g.mul(Z, g.op("Sigmoid", [Z]))
-    if name == "gaussian":
-        return g.op("Exp", [g.mul(g.mul(Z, Z), -0.5)])
-    if name == "elu":
-        return g.op("Elu", [Z], alpha=1.0)
-    single = dict(
-        relu="Relu",
-        tanh="Tanh",
-        logistic="Sigmoid",
-        softplus="Softplus",
-        sin="Sin",
-        cos="Cos",
-        abs="Abs",
-    )
-    return g.op(single[name], [Z])
-
-
-def _candidates(g, Z, basis):
-    return [_candidate(g, Z, name) for name in basis.functions]
-
-
-_BASIS_GRAPHS = {
-    FourierBasis: _fourier,
-    ChebyshevBasis: _chebyshev,
-    LegendreBasis: _legendre,
-    GaussianBasis: _gaussian,
-    BSplineBasis: _bspline,
-    CandidateBasis: _candidates,
-}
+# graph builders given with register_basis, by exact basis type
+_BASIS_GRAPHS = {}
 
 
 def register_basis(basis_class, builder):
-    """Teach the converter a basis family of your own.
+    """Give the converter a graph builder for a basis family (older way).
+
+    A family now builds its own graph with its method
+    :meth:`~sklearn_vnn.bases.Basis.onnx_terms`; a builder given here is
+    used in its place for exactly ``basis_class`` (not its subclasses).
 
     Parameters
     ----------
     basis_class : type
-        A subclass of :class:`sklearn_vnn.bases.Basis`. Converters are looked
-        up by exact type, since a subclass may change the functions.
+        A subclass of :class:`sklearn_vnn.bases.Basis`.
     builder : callable
         ``builder(g, Z, basis) -> list of M tensor names``: adds the nodes
         computing ``f_k(Z)`` for each k, in the family's order, with the
-        graph helper ``g`` (``g.op(op_type, inputs, **attrs)``,
-        ``g.const(value)``, ``g.add``, ``g.sub``, ``g.mul``; the last three
-        take tensor names or numbers).
+        graph builder ``g`` (see :meth:`~sklearn_vnn.bases.Basis.onnx_terms`).
     """
     if not isinstance(basis_class, type):
         raise TypeError(f"basis_class must be a class, got {basis_class!r}.")
@@ -286,16 +181,14 @@ def _activation(g, Z, C, basis):
     """``sum_k C_k f_k(Z)``; C has shape (M,) or (n_units, M)."""
     builder = _BASIS_GRAPHS.get(type(basis))
     if builder is None:
-        raise TypeError(
-            f"No ONNX graph is known for the basis {type(basis).__name__}; "
-            "give one with sklearn_vnn.onnx.register_basis."
-        )
-    terms = builder(g, Z, basis)
-    if len(terms) != basis.n_basis:
-        raise ValueError(
-            f"The ONNX builder of {type(basis).__name__} gave {len(terms)} "
-            f"terms for n_basis={basis.n_basis}."
-        )
+        terms = family_terms(basis, "onnx_terms", g, Z)
+    else:
+        terms = list(builder(g, Z, basis))
+        if len(terms) != basis.n_basis:
+            raise ValueError(
+                f"The ONNX builder of {type(basis).__name__} gave {len(terms)} "
+                f"terms for n_basis={basis.n_basis}."
+            )
     C = np.asarray(C)
     # scope 'layer': C[k] is a scalar; 'neuron': C[:, k] broadcasts over rows
     coef = [C[k] if C.ndim == 1 else C[:, k] for k in range(basis.n_basis)]

@@ -1,11 +1,15 @@
-"""Basis families: derivatives, finiteness, projection, penalties, dtypes."""
+"""Basis families: derivatives, finiteness, projection, penalties, dtypes,
+the table of classic activations, and the numpy terms each family writes."""
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
 from sklearn_vnn.bases import (
+    ACTIVATIONS,
     BASES,
+    CANDIDATE_FUNCTIONS,
+    TARGET_ACTIVATIONS,
     Basis,
     CandidateBasis,
     ChebyshevBasis,
@@ -13,6 +17,7 @@ from sklearn_vnn.bases import (
     LegendreBasis,
     make_basis,
 )
+from sklearn_vnn.bases._writing import family_terms
 
 FAMILIES = sorted(BASES)
 
@@ -151,3 +156,87 @@ def test_user_basis_subclass():
     z = np.linspace(-2, 2, 7)
     assert_allclose(basis.value(z)[:, 2], np.tanh(z) ** 2)
     assert basis.project(np.tanh).shape == (3,)
+
+
+# ----------------------------------------------------------------------
+# the one table of classic activations
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_activation_table_entry_is_consistent(name):
+    g = ACTIVATIONS[name]
+    # away from the kinks of relu, elu and abs at 0
+    z = np.linspace(-4.3, 4.1, 85) + 0.0137
+    value, slope = g.value_and_slope(z)
+    assert_allclose(g(z), value, rtol=0, atol=0)
+    h = 1e-6
+    numeric = (g(z + h) - g(z - h)) / (2 * h)
+    assert_allclose(slope, numeric, rtol=1e-6, atol=1e-8)
+    written = eval(g.numpy_expression("x"), {"__builtins__": {}, "np": np}, {"x": z})
+    assert_allclose(written, value, rtol=1e-12, atol=1e-15)
+    big = np.array([-1e6, -40.0, 40.0, 1e6])
+    assert np.isfinite(g.value_and_slope(big)).all()
+
+
+def test_table_serves_candidates_and_targets():
+    assert CANDIDATE_FUNCTIONS == tuple(ACTIVATIONS)
+    assert CandidateBasis().functions == CANDIDATE_FUNCTIONS
+    assert set(TARGET_ACTIVATIONS) == {"tanh", "relu", "logistic", "identity"}
+    z = np.linspace(-3, 3, 13)
+    assert_allclose(TARGET_ACTIVATIONS["logistic"](z), 1 / (1 + np.exp(-z)))
+    # 'candidates' selects a target exactly, as the table defines it
+    for name in TARGET_ACTIVATIONS:
+        basis = CandidateBasis()
+        coef = basis.initial_coefficients(name)
+        assert_allclose(basis.value(z) @ coef, TARGET_ACTIVATIONS[name](z), atol=0)
+
+
+# ----------------------------------------------------------------------
+# each family writes its own terms
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("n_basis", [1, 2, 7])
+@pytest.mark.parametrize("name", FAMILIES)
+def test_numpy_terms_evaluate_to_the_basis(name, n_basis):
+    basis = make_basis(name, n_basis if name != "candidates" else 11)
+    z = np.linspace(-9.0, 9.0, 181) + 0.0123
+    terms = basis.numpy_terms("x")
+    assert len(terms) == basis.n_basis
+    values = [
+        np.zeros_like(z) + eval(t, {"__builtins__": {}, "np": np}, {"x": z})
+        for t in terms
+    ]
+    assert_allclose(np.stack(values, axis=-1), basis.value(z), rtol=1e-10, atol=1e-12)
+
+
+class _Doubled(FourierBasis):
+    """Changes the Fourier values without writing them."""
+
+    def _evaluate(self, z, derivative):
+        phi, dphi = super()._evaluate(2.0 * z, derivative)
+        return phi, None if dphi is None else 2.0 * dphi
+
+
+class _WrittenDoubled(_Doubled):
+    def numpy_terms(self, x):
+        return FourierBasis.numpy_terms(self, f"(2*{x})")
+
+
+def test_writers_must_belong_to_the_family():
+    z = np.linspace(-2, 2, 5)
+    for basis in (FourierBasis(3), _WrittenDoubled(3)):
+        terms = family_terms(basis, "numpy_terms", "x")
+        values = [np.zeros_like(z) + eval(t, {"np": np}, {"x": z}) for t in terms]
+        assert_allclose(np.stack(values, axis=-1), basis.value(z), atol=1e-12)
+    # inherited from above the class that changed the values: refused
+    with pytest.raises(TypeError, match=r"_Doubled.*numpy_terms\(x\)"):
+        family_terms(_Doubled(3), "numpy_terms", "x")
+    with pytest.raises(TypeError, match=r"_WrittenDoubled.*onnx_terms\(g, Z\)"):
+        family_terms(_WrittenDoubled(3), "onnx_terms", None, "Z")
+    with pytest.raises(TypeError, match="numpy_terms"):
+        Basis(2).numpy_terms("x")
+
+    class Short(FourierBasis):
+        def numpy_terms(self, x):
+            return super().numpy_terms(x)[:-1]
+
+    with pytest.raises(ValueError, match="2 terms for n_basis=3"):
+        family_terms(Short(3), "numpy_terms", "x")

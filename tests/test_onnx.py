@@ -227,37 +227,58 @@ def test_float_labels_become_int64():
 
 
 class _ScaledFourier(FourierBasis):
-    """A user's own family: Fourier terms of 2z."""
+    """A user's own family: Fourier terms of 2z (values changed, no graph)."""
 
     def _evaluate(self, z, derivative):
         phi, dphi = super()._evaluate(2.0 * z, derivative)
         return phi, None if dphi is None else 2.0 * dphi
 
 
-def test_custom_basis_needs_a_registered_builder(monkeypatch):
+class _WrittenScaledFourier(_ScaledFourier):
+    """The same family with its own ONNX graph."""
+
+    def onnx_terms(self, g, Z):
+        return FourierBasis.onnx_terms(self, g, g.mul(Z, 2.0))
+
+
+def _scaled_fourier_builder(g, Z, basis):
+    return FourierBasis.onnx_terms(basis, g, g.mul(Z, 2.0))
+
+
+def test_custom_basis_exports_with_its_own_onnx_terms():
     X, y = _data()
+    # the inherited Fourier graph would compute the parent's functions
     reg = _fit(_vnn(VNNRegressor, basis=_ScaledFourier(4)), X, y)
-    with pytest.raises(TypeError, match="register_basis"):
+    with pytest.raises(TypeError, match=r"_ScaledFourier.*onnx_terms\(g, Z\)"):
+        _run(reg, X.astype(np.float32))
+    written = _fit(_vnn(VNNRegressor, basis=_WrittenScaledFourier(4)), X, y)
+    assert _regressor_deviation(written, X) <= TOL
+
+
+def test_custom_basis_with_wrong_number_of_terms():
+    class Short(_ScaledFourier):
+        def onnx_terms(self, g, Z):
+            return _WrittenScaledFourier.onnx_terms(self, g, Z)[:-1]
+
+    X, y = _data()
+    reg = _fit(_vnn(VNNRegressor, basis=Short(4)), X, y)
+    with pytest.raises(ValueError, match="3 terms for n_basis=4"):
         _run(reg, X.astype(np.float32))
 
-    def builder(g, Z, basis):
-        return vnn_onnx._fourier(g, g.mul(Z, 2.0), basis)
 
-    monkeypatch.setitem(vnn_onnx._BASIS_GRAPHS, _ScaledFourier, builder)
-    assert _regressor_deviation(reg, X) <= TOL
-
-
-def test_register_basis_validates_and_register_is_idempotent(monkeypatch):
+def test_register_basis_still_works_and_register_is_idempotent(monkeypatch):
     with pytest.raises(TypeError, match="class"):
-        vnn_onnx.register_basis("fourier", vnn_onnx._fourier)
+        vnn_onnx.register_basis("fourier", _scaled_fourier_builder)
     with pytest.raises(TypeError, match="callable"):
         vnn_onnx.register_basis(_ScaledFourier, None)
-    monkeypatch.setattr(vnn_onnx, "_BASIS_GRAPHS", dict(vnn_onnx._BASIS_GRAPHS))
-    vnn_onnx.register_basis(_ScaledFourier, vnn_onnx._fourier)
-    assert vnn_onnx._BASIS_GRAPHS[_ScaledFourier] is vnn_onnx._fourier
-    vnn_onnx.register()
-    vnn_onnx.register()
+    monkeypatch.setattr(vnn_onnx, "_BASIS_GRAPHS", {})
+    vnn_onnx.register_basis(_ScaledFourier, _scaled_fourier_builder)
+    assert vnn_onnx._BASIS_GRAPHS == {_ScaledFourier: _scaled_fourier_builder}
     X, y = _data()
+    reg = _fit(_vnn(VNNRegressor, basis=_ScaledFourier(4)), X, y)
+    assert _regressor_deviation(reg, X) <= TOL
+    vnn_onnx.register()
+    vnn_onnx.register()
     assert _regressor_deviation(_fit(_vnn(VNNRegressor), X, y), X) <= TOL
 
 
