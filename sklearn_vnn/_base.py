@@ -19,6 +19,7 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 from sklearn_vnn import _network
 from sklearn_vnn._losses import LINKS
 from sklearn_vnn._objective import Objective
+from sklearn_vnn._ranges import ranges_and_output
 from sklearn_vnn._recovery import (
     DivergenceError,
     divergence_message,
@@ -28,7 +29,6 @@ from sklearn_vnn._recovery import (
 )
 from sklearn_vnn._solvers import SOLVERS
 from sklearn_vnn.bases import BASES, Basis, make_basis
-from sklearn_vnn.inspection import ranges_and_output
 
 
 class BaseVNN(BaseEstimator, ABC):
@@ -39,7 +39,7 @@ class BaseVNN(BaseEstimator, ABC):
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
-        "basis": [StrOptions(set(BASES)), Basis],
+        "basis": [StrOptions(BASES.keys()), Basis],
         "n_basis": [Interval(Integral, 1, None, closed="left")],
         "basis_params": [dict, None],
         "activation_scope": [StrOptions({"layer", "neuron"})],

@@ -238,6 +238,12 @@ class VNNClassifier(ClassifierMixin, BaseVNN):
     out_activation_ : str
         The output link: 'identity', 'exp', 'logistic' or 'softmax'.
 
+    See Also
+    --------
+    VNNRegressor : The regressor.
+    sklearn.neural_network.MLPClassifier : The same network with a fixed
+        activation.
+
     Notes
     -----
     Each hidden layer computes ``Z = A_prev @ W + b`` and then
@@ -256,12 +262,6 @@ class VNNClassifier(ClassifierMixin, BaseVNN):
     ----------
     Y. Li and E. Li, "Variational Neural Networks: Every Layer and Neuron
     Can Be Unique".
-
-    See Also
-    --------
-    VNNRegressor : The regressor.
-    sklearn.neural_network.MLPClassifier : The same network with a fixed
-        activation.
 
     Examples
     --------

@@ -1,19 +1,18 @@
 """Squared-error training as a nonlinear least-squares problem.
 
-For the squared-error loss (identity link) the whole training objective of
-``_base.objective`` is half a sum of squares, ``0.5 * ||r(theta)||^2``, of
+For the squared-error loss (identity link) the whole training objective
+(``_objective.Objective``) is half a sum of squares, ``0.5 * ||r(theta)||^2``, of
 the residual vector
 
     r = [ sqrt(w_i / sw) * (G[i, o] - y[i, o])   for every sample i, output o
           sqrt(alpha / sw) * W                    every weight (not intercepts)
-          sqrt(activation_alpha / sw) * L C_j     every coefficient vector C_j ]
+          sqrt(activation_alpha / sw) * L (C_j - C0_j)   every combination ]
 
-with ``sw = sum_i w_i`` and ``R = L.T @ L`` a square root of the basis's
-penalty matrix (``C R C^T = ||L C||^2``; ``L`` from the eigendecomposition
-of ``R``, which is only positive semi-definite). Its Jacobian stacks the
-rows of :func:`sklearn_vnn._jacobian.jacobian`, scaled per sample, on the
-constant Jacobians of the penalty rows. A Gauss-Newton-type solver then
-uses the curvature ``J.T @ J`` that first-order methods never see.
+with ``sw = sum_i w_i`` and ``Q = L.T @ L`` a square root of the prior's
+matrix (each penalty gives its rows: ``QuadraticPenalty.residuals``). Its
+Jacobian stacks the rows of :func:`sklearn_vnn._jacobian.jacobian`, scaled
+per sample, on the constant Jacobians of the penalty rows. A Gauss-Newton
+type solver then uses the curvature ``J.T @ J`` that first-order methods never see.
 
 :func:`make_residuals` builds ``theta -> (r, J)`` for an estimator's
 layout and data; :func:`fit_least_squares` runs
@@ -47,93 +46,28 @@ JACOBIAN_BUDGET_BYTES = 2**30
 _METHODS = ("trf", "lm", "auto")
 
 
-def penalty_root(R, tol=1e-12):
-    """A matrix ``L`` with ``L.T @ L == R`` for a symmetric PSD ``R``.
-
-    From ``R = V diag(lam) V.T``: ``L = diag(sqrt(lam)) V.T``, keeping the
-    rows with ``lam > tol * max(lam)`` (the others contribute nothing to
-    ``C R C^T``). Works for a singular ``R`` (the second-difference penalty),
-    where a Cholesky factor does not exist.
-
-    Parameters
-    ----------
-    R : ndarray of shape (M, M)
-    tol : float, default=1e-12
-
-    Returns
-    -------
-    L : ndarray of shape (rank, M)
-    """
-    R = np.asarray(R, dtype=np.float64)
-    if R.ndim != 2 or R.shape[0] != R.shape[1]:
-        raise ValueError(f"The penalty matrix must be square, got {R.shape}.")
-    if not np.allclose(R, R.T, rtol=1e-12, atol=1e-12 * np.abs(R).max(initial=0)):
-        raise ValueError("The penalty matrix must be symmetric.")
-    lam, V = np.linalg.eigh(R)
-    if lam.size and lam.min() < -1e-10 * max(lam.max(), 1.0):
-        raise ValueError(
-            f"The penalty matrix must be positive semi-definite; it has the "
-            f"eigenvalue {lam.min():.3g}."
-        )
-    keep = lam > tol * max(lam.max(initial=0.0), 0.0)
-    return np.sqrt(lam[keep])[:, None] * V[:, keep].T
-
-
 class _Residuals:
-    """``theta_trainable -> (r, J)`` for one layout, data set and penalty.
+    """``theta_trainable -> (r, J)`` for one objective and data set.
 
     Built by :func:`make_residuals`; see there. Called as
     ``residuals(x, need_jacobian=True)``; with ``need_jacobian=False`` it
     returns ``(r, None)`` after a forward pass only.
     """
 
-    def __init__(self, layout, basis, X, y, sample_weight, scales, L, n_train, theta):
-        self.layout, self.basis, self.X = layout, basis, X
+    def __init__(self, objective, X, y, sample_weight, n_train, theta):
+        self.layout, self.basis, self.X = objective.layout, objective.basis, X
         self.y, self.n_train, self.theta = y, n_train, theta
+        self.penalties = objective.penalties
         n = X.shape[0]
         sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight)
-        sw_sum = float(sw.sum())
-        self.row_scale = np.sqrt(sw / sw_sum)[:, None]
-        self.w_scale = np.sqrt(scales[0] / sw_sum)
-        self.c_scale = np.sqrt(scales[1] / sw_sum)
-        self.L = L
-        self.penalty_J = self._penalty_jacobian()
-
-    def _coefficients(self, theta):
-        _, _, hidden_C, output_C = self.layout.views(theta)
-        return list(hidden_C) + ([output_C] if output_C is not None else [])
-
-    def _penalty_residuals(self, theta):
-        parts = []
-        weights = self.layout.views(theta)[0]
-        if self.w_scale > 0:
-            parts += [self.w_scale * W.ravel() for W in weights]
-        if self.c_scale > 0 and self.L.size:
-            for C in self._coefficients(theta):
-                # one row block per coefficient vector (per neuron if 2-d)
-                parts.append(self.c_scale * (np.atleast_2d(C) @ self.L.T).ravel())
-        return parts
-
-    def _penalty_jacobian(self):
-        """Rows of the penalty residuals: constant, over the trainable columns."""
-        layout, n_train = self.layout, self.n_train
-        blocks = []
-        if self.w_scale > 0:
-            n_w = int(layout.offsets[layout.n_layers])
-            block = np.zeros((n_w, n_train))
-            block[:, :n_w] = self.w_scale * np.eye(n_w)
-            blocks.append(block)
-        if self.c_scale > 0 and self.L.size:
-            n_layers = layout.n_layers
-            starts = layout.offsets[2 * n_layers : -1]
-            for start, shape in zip(starts, layout.shapes[2 * n_layers :]):
-                n_vectors = shape[0] if len(shape) == 2 else 1
-                rows = np.kron(np.eye(n_vectors), self.c_scale * self.L)
-                block = np.zeros((rows.shape[0], n_train))
-                if start < n_train:  # frozen coefficients have no columns
-                    block[:, start : start + rows.shape[1]] = rows
-                blocks.append(block)
-        return np.vstack(blocks) if blocks else np.zeros((0, n_train))
+        self.sw_sum = float(sw.sum())
+        self.row_scale = np.sqrt(sw / self.sw_sum)[:, None]
+        # the penalty rows are linear in theta: their Jacobian is constant
+        size = self.layout.size
+        blocks = [p.residual_jacobian(self.sw_sum, size) for p in self.penalties]
+        self.penalty_J = (
+            np.vstack(blocks)[:, :n_train] if blocks else np.zeros((0, n_train))
+        )
 
     def __call__(self, x, need_jacobian=True):
         theta = self.theta
@@ -150,9 +84,8 @@ class _Residuals:
         else:
             G, _ = _network.forward(self.X, *params, self.basis, need_backward=False)
         data = (self.row_scale * (G - self.y)).ravel()
-        r = np.concatenate(
-            [data.astype(np.float64)] + self._penalty_residuals(theta)
-        ).astype(np.float64, copy=False)
+        penalty_rows = [p.residuals(theta, self.sw_sum) for p in self.penalties]
+        r = np.concatenate([data.astype(np.float64)] + penalty_rows)
         if not need_jacobian:
             return r, None
         n_outputs = G.shape[1]
@@ -163,36 +96,26 @@ class _Residuals:
 
 
 def make_residuals(
-    layout,
-    basis,
+    objective,
     X,
     y,
     sample_weight,
-    alpha,
-    activation_alpha,
-    penalty_R,
     n_train,
     theta=None,
     max_jacobian_bytes=JACOBIAN_BUDGET_BYTES,
 ):
     """The residual function of the squared-error training objective.
 
-    ``0.5 * ||r||^2`` equals ``_base.objective`` with link 'identity' at the
-    same parameters (see the module docstring for ``r``).
+    ``0.5 * ||r||^2`` equals ``objective.loss_gradient`` (link 'identity')
+    at the same parameters (see the module docstring for ``r``).
 
     Parameters
     ----------
-    layout : _network.Layout
-    basis : bases.Basis
+    objective : _objective.Objective
+        Its layout, basis and penalties; its link must be 'identity'.
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
     y : ndarray of shape (n_samples, n_outputs)
     sample_weight : ndarray of shape (n_samples,) or None
-    alpha : float
-        L2 penalty on the weights (not the intercepts).
-    activation_alpha : float
-        Weight of the coefficient penalty ``0.5 * C R C^T``.
-    penalty_R : ndarray of shape (M, M)
-        The basis's penalty matrix (symmetric positive semi-definite).
     n_train : int
         The trained leading entries of theta: ``layout.size``, or
         ``layout.n_weights_biases`` to keep the coefficients frozen.
@@ -215,6 +138,9 @@ def make_residuals(
     ValueError
         If the dense Jacobian would take more than ``max_jacobian_bytes``.
     """
+    layout = objective.layout
+    if not objective.provides("residuals"):
+        raise ValueError(f"The {objective.link!r} link's loss is not a sum of squares.")
     y = np.asarray(y)
     if y.ndim != 2 or y.shape != (X.shape[0], layout.layer_units[-1]):
         raise ValueError(
@@ -230,28 +156,20 @@ def make_residuals(
         if n_train < layout.size:
             raise ValueError("theta is required when the coefficients are frozen.")
         theta = np.zeros(layout.size, dtype=X.dtype)
-    n_bytes = _jacobian.jacobian_memory(X.shape[0], y.shape[1], n_train)
+    n_rows = X.shape[0] * y.shape[1]
+    n_rows += sum(p.stop - p.start for p in objective.penalties)
+    n_bytes = _jacobian.jacobian_memory(n_rows, 1, n_train)
     if n_bytes > max_jacobian_bytes:
         raise ValueError(
             f"solver='lm' needs the dense Jacobian of {X.shape[0]} samples x "
-            f"{y.shape[1]} outputs x {n_train} parameters: "
+            f"{y.shape[1]} outputs (plus {n_rows - X.shape[0] * y.shape[1]} "
+            f"penalty rows) x {n_train} parameters: "
             f"{n_bytes / 2**30:.2f} GiB, over the budget of "
             f"{max_jacobian_bytes / 2**30:.2f} GiB. Use solver='lbfgs', fewer "
             "samples, or fit on a subsample (the result can warm-start an "
             "'lbfgs' fit on all the data)."
         )
-    L = penalty_root(penalty_R)
-    return _Residuals(
-        layout,
-        basis,
-        X,
-        y,
-        sample_weight,
-        (float(alpha), float(activation_alpha)),
-        L,
-        n_train,
-        theta,
-    )
+    return _Residuals(objective, X, y, sample_weight, n_train, theta)
 
 
 def _interrupted_result(best, counts):

@@ -1,7 +1,7 @@
 """The VNN forward and backward passes, as pure functions.
 
 Nothing here knows scikit-learn or keeps state. Names follow the paper and
-DESIGN.md: ``Z`` pre-activation, ``Phi`` basis values, ``C`` coefficients,
+docs/design.md: ``Z`` pre-activation, ``Phi`` basis values, ``C`` coefficients,
 ``A`` activation; ``dX`` always means dLoss/dX.
 
 Hidden layer l (paper eq. 3, and Sec. III for one activation per neuron)::

@@ -62,11 +62,8 @@ class QuadraticPenalty:
         return 0.5 * scale * float(d @ Qd)
 
     def root(self):
-        """``L`` with ``L^T L = Q`` (identity for a ridge), shape (m, m)."""
-        if self.Q is None:
-            return None
-        w, V = np.linalg.eigh(self.Q)
-        return (V * np.sqrt(np.clip(w, 0.0, None))).T
+        """``L`` with ``L^T L = Q`` (None for a ridge), shape (rank, m)."""
+        return None if self.Q is None else penalty_root(self.Q)
 
     def residuals(self, theta, sw_sum):
         """Rows ``r`` with ``0.5 ||r||^2`` equal to the scaled value."""
@@ -75,7 +72,7 @@ class QuadraticPenalty:
         L = self.root()
         if L is None:
             return factor * d
-        return factor * (d.reshape(-1, L.shape[0]) @ L.T).reshape(-1)
+        return factor * (d.reshape(-1, L.shape[1]) @ L.T).reshape(-1)
 
     def residual_jacobian(self, sw_sum, n_params):
         """The Jacobian of :meth:`residuals`: shape (n_rows, n_params)."""
@@ -85,10 +82,42 @@ class QuadraticPenalty:
         if L is None:
             block = np.eye(width)
         else:
-            block = np.kron(np.eye(width // L.shape[0]), L)
+            block = np.kron(np.eye(width // L.shape[1]), L)
         J = np.zeros((block.shape[0], n_params))
         J[:, self.start : self.stop] = factor * block
         return J
+
+
+def penalty_root(R, tol=1e-12):
+    """A matrix ``L`` with ``L.T @ L == R`` for a symmetric PSD ``R``.
+
+    From ``R = V diag(lam) V.T``: ``L = diag(sqrt(lam)) V.T``, keeping the
+    rows with ``lam > tol * max(lam)`` (the others contribute nothing to
+    ``C R C^T``). Works for a singular ``R`` (the second-difference penalty),
+    where a Cholesky factor does not exist.
+
+    Parameters
+    ----------
+    R : ndarray of shape (M, M)
+    tol : float, default=1e-12
+
+    Returns
+    -------
+    L : ndarray of shape (rank, M)
+    """
+    R = np.asarray(R, dtype=np.float64)
+    if R.ndim != 2 or R.shape[0] != R.shape[1]:
+        raise ValueError(f"The penalty matrix must be square, got {R.shape}.")
+    if not np.allclose(R, R.T, rtol=1e-12, atol=1e-12 * np.abs(R).max(initial=0)):
+        raise ValueError("The penalty matrix must be symmetric.")
+    lam, V = np.linalg.eigh(R)
+    if lam.size and lam.min() < -1e-10 * max(lam.max(), 1.0):
+        raise ValueError(
+            f"The penalty matrix must be positive semi-definite; it has the "
+            f"eigenvalue {lam.min():.3g}."
+        )
+    keep = lam > tol * max(lam.max(initial=0.0), 0.0)
+    return np.sqrt(lam[keep])[:, None] * V[:, keep].T
 
 
 class WeightDecay(QuadraticPenalty):
@@ -175,7 +204,7 @@ class Objective:
             [p for p in penalties if p is not None],
         )
 
-    def scaling(self, n_train, rows):
+    def scaling(self, n_train, rows, by_units=True):
         """The change of variables ``theta = offset + d * u`` the solvers work in.
 
         Solvers train ``u`` (see ``_solvers/_base.py``): a diagonal
@@ -201,6 +230,11 @@ class Objective:
             The trained leading part of the flat vector.
         rows : float
             The sample weight per objective evaluation.
+        by_units : bool, default=True
+            Apply the ``1 / sqrt(n_units)`` factor. A solver whose steps do
+            not scale with the gradient (Adam divides each step by the
+            gradient's running RMS) passes False: for it the factor would
+            only slow the shared coefficients down.
 
         Returns
         -------
@@ -213,7 +247,7 @@ class Objective:
             return None
         offset = np.zeros(n_train)
         d = np.ones(n_train)
-        for a, b, units in self._combinations():
+        for a, b, units in self._combinations() if by_units else ():
             if layout.scope == "layer" or (b == layout.size and layout.learn_output):
                 d[a:b] = 1.0 / np.sqrt(units)
         for penalty in self.penalties:

@@ -234,6 +234,12 @@ class VNNRegressor(RegressorMixin, BaseVNN):
     out_activation_ : str
         The output link: 'identity', 'exp', 'logistic' or 'softmax'.
 
+    See Also
+    --------
+    VNNClassifier : The classifier.
+    sklearn.neural_network.MLPRegressor : The same network with a fixed
+        activation.
+
     Notes
     -----
     Each hidden layer computes ``Z = A_prev @ W + b`` and then
@@ -252,12 +258,6 @@ class VNNRegressor(RegressorMixin, BaseVNN):
     ----------
     Y. Li and E. Li, "Variational Neural Networks: Every Layer and Neuron
     Can Be Unique".
-
-    See Also
-    --------
-    VNNClassifier : The classifier.
-    sklearn.neural_network.MLPRegressor : The same network with a fixed
-        activation.
 
     Examples
     --------

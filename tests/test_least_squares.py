@@ -1,6 +1,6 @@
 """The least-squares form of the squared-error objective, and its solver.
 
-``0.5 * ||r||^2`` and ``J.T @ r`` against ``_base.objective`` and its
+``0.5 * ||r||^2`` and ``J.T @ r`` against the training objective and its
 gradient; ``J`` against central differences of ``r``; a student network
 fitted to a teacher of its own architecture; the interrupt, method and
 memory guards.
@@ -12,14 +12,35 @@ import scipy.optimize
 from scipy import sparse
 
 from sklearn_vnn import _network
-from sklearn_vnn._base import objective
 from sklearn_vnn._least_squares import (
     JACOBIAN_BUDGET_BYTES,
     fit_least_squares,
     make_residuals,
+)
+from sklearn_vnn._objective import (
+    ActivationPrior,
+    Objective,
+    WeightDecay,
     penalty_root,
+    prior_matrix,
 )
 from sklearn_vnn.bases import BASES, make_basis
+
+
+def _objective(layout, basis, alpha, activation_alpha, centre=None):
+    """The estimator's objective for these penalties: weight decay, and the
+    prior centred on ``centre`` (random when None, to exercise the offset)."""
+    n_w = layout.offsets[layout.n_layers]
+    start = layout.n_weights_biases
+    if centre is None:
+        centre = np.random.default_rng(7).normal(0, 0.3, layout.size - start)
+    penalties = [
+        WeightDecay(0, n_w, alpha),
+        ActivationPrior(
+            start, layout.size, activation_alpha, prior_matrix(basis), centre
+        ),
+    ]
+    return Objective(layout, basis, "identity", [p for p in penalties if p.strength])
 
 
 def _setup(name, scope, learn_output, seed=0, units=(3, 4, 3, 2), n=11):
@@ -58,22 +79,10 @@ def test_half_squared_norm_is_the_objective(name, scope, learn_output, frozen):
     basis, layout, theta, X, y, sw, R = _setup(name, scope, learn_output)
     alpha, activation_alpha = 0.3, 0.7
     grad = np.zeros_like(theta)
-    loss = objective(
-        theta, grad, layout, basis, X, y, "identity", sw, alpha, activation_alpha, R
-    )
+    objective = _objective(layout, basis, alpha, activation_alpha)
+    loss = objective.loss_gradient(theta, grad, X, y, sw)
     n_train = layout.n_weights_biases if frozen else layout.size
-    residuals = make_residuals(
-        layout,
-        basis,
-        X,
-        y,
-        sw,
-        alpha,
-        activation_alpha,
-        R,
-        n_train,
-        theta=theta.copy(),
-    )
+    residuals = make_residuals(objective, X, y, sw, n_train, theta=theta.copy())
     r, J = residuals(theta[:n_train])
     assert J.shape == (r.size, n_train)
     assert abs(0.5 * r @ r - loss) <= 1e-12 * loss
@@ -88,7 +97,9 @@ def test_half_squared_norm_is_the_objective(name, scope, learn_output, frozen):
 @pytest.mark.parametrize("name", ["gaussian", "legendre"])
 def test_residual_jacobian_matches_central_differences(name, scope):
     basis, layout, theta, X, y, sw, R = _setup(name, scope, True, seed=1)
-    residuals = make_residuals(layout, basis, X, y, sw, 0.2, 0.5, R, layout.size)
+    residuals = make_residuals(
+        _objective(layout, basis, 0.2, 0.5), X, y, sw, layout.size
+    )
     _, J = residuals(theta)
     step = 1e-6
     numeric = np.empty_like(J)
@@ -103,22 +114,18 @@ def test_residual_jacobian_matches_central_differences(name, scope):
 def test_sparse_and_float32_input():
     basis, layout, theta, X, y, sw, R = _setup("fourier", "layer", False, seed=2)
     X[X < 0] = 0.0
-    dense = make_residuals(layout, basis, X, y, sw, 0.1, 0.1, R, layout.size)
+    dense = make_residuals(_objective(layout, basis, 0.1, 0.1), X, y, sw, layout.size)
     csr = make_residuals(
-        layout, basis, sparse.csr_matrix(X), y, sw, 0.1, 0.1, R, layout.size
+        _objective(layout, basis, 0.1, 0.1), sparse.csr_matrix(X), y, sw, layout.size
     )
     (r, J), (r_s, J_s) = dense(theta), csr(theta)
     np.testing.assert_allclose(r_s, r, rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(J_s, J, rtol=1e-13, atol=1e-15)
     single = make_residuals(
-        layout,
-        basis,
+        _objective(layout, basis, 0.1, 0.1),
         X.astype(np.float32),
         y.astype(np.float32),
         sw.astype(np.float32),
-        0.1,
-        0.1,
-        R,
         layout.size,
     )
     r32, J32 = single(theta)
@@ -156,7 +163,7 @@ def test_student_recovers_a_teacher_of_its_own_architecture(name, scope):
     converge fast; training RMSE must reach 1e-8."""
     basis, layout, X, y, start, _ = _teacher_student(name, scope, 1e-2, seed=2)
     residuals = make_residuals(
-        layout, basis, X, y, None, 0.0, 0.0, np.zeros((5, 5)), layout.size
+        _objective(layout, basis, 0.0, 0.0), X, y, None, layout.size
     )
     rmse0 = np.sqrt(np.mean(residuals(start, need_jacobian=False)[0] ** 2))
     assert rmse0 > 1e-4  # the start is visibly off
@@ -180,7 +187,7 @@ def test_frozen_coefficients_stay_and_lm_method_fits():
     theta = start.copy()
     theta[n_wb:] = teacher[n_wb:]
     residuals = make_residuals(
-        layout, basis, X, y, None, 0.0, 0.0, np.eye(5), n_wb, theta=theta
+        _objective(layout, basis, 0.0, 0.0), X, y, None, n_wb, theta=theta
     )
     res = fit_least_squares(
         residuals, theta[:n_wb], method="lm", ftol=1e-15, xtol=1e-15, gtol=1e-15
@@ -195,7 +202,7 @@ def test_frozen_coefficients_stay_and_lm_method_fits():
 def test_keyboard_interrupt_returns_the_best_point():
     basis, layout, X, y, start, _ = _teacher_student("fourier", "layer", 1e-1, 2)
     residuals = make_residuals(
-        layout, basis, X, y, None, 0.0, 0.0, np.eye(5), layout.size
+        _objective(layout, basis, 0.0, 0.0), X, y, None, layout.size
     )
     calls = {"n": 0, "costs": []}
 
@@ -217,19 +224,27 @@ def test_keyboard_interrupt_returns_the_best_point():
 
 def test_guards_raise_clear_errors():
     basis, layout, X, y, start, _ = _teacher_student("fourier", "layer", 1e-1, 3)
-    R = np.eye(5)
     with pytest.raises(ValueError, match="solver='lbfgs'"):
         make_residuals(
-            layout, basis, X, y, None, 0, 0, R, layout.size, max_jacobian_bytes=1000
+            _objective(layout, basis, 0, 0),
+            X,
+            y,
+            None,
+            layout.size,
+            max_jacobian_bytes=1000,
         )
     assert JACOBIAN_BUDGET_BYTES == 2**30
     with pytest.raises(ValueError, match="theta is required"):
-        make_residuals(layout, basis, X, y, None, 0, 0, R, layout.n_weights_biases)
+        make_residuals(
+            _objective(layout, basis, 0, 0), X, y, None, layout.n_weights_biases
+        )
     with pytest.raises(ValueError, match="n_train"):
-        make_residuals(layout, basis, X, y, None, 0, 0, R, 3)
+        make_residuals(_objective(layout, basis, 0, 0), X, y, None, 3)
     with pytest.raises(ValueError, match="y must have shape"):
-        make_residuals(layout, basis, X, y.ravel(), None, 0, 0, R, layout.size)
-    few = make_residuals(layout, basis, X[:3], y[:3], None, 0, 0, R, layout.size)
+        make_residuals(_objective(layout, basis, 0, 0), X, y.ravel(), None, layout.size)
+    few = make_residuals(
+        _objective(layout, basis, 0, 0), X[:3], y[:3], None, layout.size
+    )
     with pytest.raises(ValueError, match="method='lm' needs"):
         fit_least_squares(few, start, method="lm")
     with pytest.raises(ValueError, match="method must be"):
@@ -240,7 +255,7 @@ def test_guards_raise_clear_errors():
 def test_auto_method_is_lm_only_with_enough_residuals(n_samples, expected, monkeypatch):
     basis, layout, X, y, start, _ = _teacher_student("fourier", "layer", 1e-1, 4)
     residuals = make_residuals(
-        layout, basis, X[:n_samples], y[:n_samples], None, 0, 0, np.eye(5), layout.size
+        _objective(layout, basis, 0, 0), X[:n_samples], y[:n_samples], None, layout.size
     )
     seen = {}
     real = scipy.optimize.least_squares

@@ -40,9 +40,11 @@ class LBFGSSolver(Solver):
                     "Iteration %d, loss = %.8f"
                     % (report.n_iter, intermediate_result.fun)
                 )
+            report.previous, report.last = report.last, intermediate_result.fun
             report.n_iter += 1
 
         report.n_iter = 1
+        report.previous = report.last = np.inf
         try:
             with np.errstate(over="ignore", invalid="ignore"):
                 res = scipy.optimize.minimize(
@@ -88,19 +90,30 @@ class LBFGSSolver(Solver):
                 ConvergenceWarning,
             )
         else:
-            self._warn_if_stalled(res, tracker.start)
+            self._warn_if_stalled(res, tracker.start, report.previous)
 
-    def _warn_if_stalled(self, res, start_loss):
-        """Warn when lbfgs stopped by its relative-reduction test without
-        reducing the loss (by 0.1%) while the gradient is still above ``tol``:
-        the sign of badly scaled data, e.g. regression targets of 1e9."""
+    def _warn_if_stalled(self, res, start_loss, previous_loss):
+        """Warn when lbfgs stopped by its relative-reduction test while the
+        gradient is still above ``tol``, and either the whole run reduced the
+        loss by less than 0.1% (e.g. regression targets of 1e9) or its last
+        iteration did not reduce it at all (``previous_loss`` is the loss
+        before that iteration): the step was lost to rounding, as when
+        features of 1e6 in float32 ask for steps below float32's resolution
+        of the weights. Both are signs of badly scaled data."""
         tol = self.est.tol
         max_grad = float(np.max(np.abs(res.jac), initial=0.0))
-        if max_grad <= tol or start_loss - res.fun > 1e-3 * abs(start_loss):
+        barely_reduced = start_loss - res.fun <= 1e-3 * abs(start_loss)
+        last_step_lost = not res.fun < previous_loss
+        if max_grad <= tol or not (barely_reduced or last_step_lost):
             return
+        how = (
+            "without reducing the loss noticeably"
+            if barely_reduced
+            else "on an iteration that did not reduce the loss"
+        )
         warnings.warn(
-            f"lbfgs stopped after {res.nit} iteration(s) without reducing the "
-            f"loss noticeably ({start_loss:.6g} to {res.fun:.6g}) although the "
+            f"lbfgs stopped after {res.nit} iteration(s) {how} ({start_loss:.6g} "
+            f"to {res.fun:.6g}) although the "
             f"gradient is still large (max |g| = {max_grad:.3g} > tol="
             f"{tol}). The data are probably badly scaled: scale X (e.g. "
             "with StandardScaler) and, for regression, y (e.g. with "

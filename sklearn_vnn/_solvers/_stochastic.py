@@ -32,6 +32,8 @@ class StochasticSolver(Solver):
     supports_partial_fit = True
     supports_early_stopping = True
     uses_learning_rate = True
+    #: whether the optimiser's steps are per-coordinate adaptive (Adam)
+    adaptive = False
 
     def init_state(self):
         est = self.est
@@ -67,7 +69,8 @@ class StochasticSolver(Solver):
         rows = self._batch
         if train[2] is not None:
             rows *= float(train[2].mean())
-        self._scaled = Scaled(theta, n_train, objective.scaling(n_train, rows))
+        scaling = objective.scaling(n_train, rows, by_units=not self.adaptive)
+        self._scaled = Scaled(theta, n_train, scaling)
         try:
             self._epochs(theta, n_train, train, validation, checkpoint, incremental)
         except DivergenceError as exc:
@@ -268,7 +271,9 @@ class StochasticSolver(Solver):
 
 class SGDSolver(StochasticSolver):
     name = "sgd"
+    adaptive = False
 
 
 class AdamSolver(StochasticSolver):
     name = "adam"
+    adaptive = True  # per-coordinate steps: see Objective.scaling
