@@ -76,6 +76,7 @@ class BaseVNN(BaseEstimator, ABC):
             Options(Real, {np.inf}),
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
     }
 
     @abstractmethod
@@ -112,6 +113,7 @@ class BaseVNN(BaseEstimator, ABC):
         epsilon,
         n_iter_no_change,
         max_fun,
+        n_init,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.basis = basis
@@ -144,6 +146,7 @@ class BaseVNN(BaseEstimator, ABC):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.n_init = n_init
 
     # ------------------------------------------------------------------
     # set-up
@@ -304,11 +307,23 @@ class BaseVNN(BaseEstimator, ABC):
         )
         layer_units = [X.shape[1]] + hidden + [y.shape[1]]
         self._random_state = check_random_state(self.random_state)
-        if first_pass:
-            self._initialize(y, layer_units, X.dtype)
-        else:
+        if not first_pass:
             self._check_warm_layout(layer_units)
+            return self._train(X, y, sample_weight, incremental)
+        best, best_loss = None, np.inf
+        for _ in range(self.n_init):
+            # each start draws from the same random state, in turn
+            self._initialize(y, layer_units, X.dtype)
+            self._train(X, y, sample_weight, incremental)
+            if self.n_init > 1 and (best is None or self.loss_ < best_loss):
+                best, best_loss = snapshot(self), self.loss_
+        if self.n_init > 1:
+            restore(self, best)
+            self._bind(self._pack_current(X.dtype))
+        return self
 
+    def _train(self, X, y, sample_weight, incremental):
+        """Run the solver on the current parameters, and check the result."""
         theta = self._pack_current(X.dtype)
         self._bind(theta)
         # the coefficients sit at the end of theta: freezing them is a slice

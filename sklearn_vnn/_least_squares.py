@@ -16,17 +16,13 @@ type solver then uses the curvature ``J.T @ J`` that first-order methods never s
 
 :func:`make_residuals` builds ``theta -> (r, J)`` for an estimator's
 layout and data; :func:`fit_least_squares` runs
-:func:`scipy.optimize.least_squares` on it. The method is 'trf' (trust
-region reflective) with ``tr_solver='exact'``: MINPACK's 'lm' needs at
-least as many residuals as parameters, which a network with more
-parameters than samples times outputs (plus penalty rows) does not have,
-while 'trf' works for any shape and, with the dense ``J``, solves each
-trust-region subproblem exactly (a Levenberg-Marquardt step). 'lm' is
-much cheaper per iteration (a QR
-factorisation where 'trf' takes an SVD: 9.6 s against 65 s for 300
+:func:`scipy.optimize.least_squares` on it, with MINPACK's
+Levenberg-Marquardt ('lm': a QR factorisation of ``J`` per iteration) or
+scipy's trust-region reflective method ('trf': an SVD, or LSMR iterations
+for many parameters). 'lm' was the faster: 9.6 s against 65 s for 300
 evaluations on 1000 samples and 233 parameters, measured on a shared
-two-core machine) and can be asked for where ``m >= n``; 'auto' picks it
-there and 'trf' otherwise.
+two-core machine. MINPACK needs at least as many residuals as parameters;
+where there are fewer, zero rows are appended, which changes nothing else.
 
 The dense ``J`` has ``n_samples * n_outputs`` rows: its memory is checked
 against :data:`JACOBIAN_BUDGET_BYTES` before anything is allocated.
@@ -43,7 +39,12 @@ from sklearn_vnn import _jacobian, _network
 # an SVD of J each iteration, which needs about as much again.
 JACOBIAN_BUDGET_BYTES = 2**30
 
-_METHODS = ("trf", "lm", "auto")
+_METHODS = ("trf", "lm")
+
+# the most parameters for which 'trf' solves its subproblems exactly (an SVD
+# of J); above, it uses LSMR. With 100 samples and 1,300 parameters the
+# exact solver took 546 s for 84 iterations on a shared two-core machine.
+EXACT_MAX_PARAMETERS = 500
 
 
 class _Residuals:
@@ -219,9 +220,10 @@ def fit_least_squares(
         scipy's progress printing.
     x_scale : 'jac' or array, default='jac'
         Variable scaling (by the inverse column norms of ``J`` for 'jac').
-    method : {'trf', 'lm', 'auto'}, default='trf'
-        'trf' for any shape; 'lm' (MINPACK) only when ``m >= n``; 'auto'
-        is 'lm' when ``m >= n`` and 'trf' otherwise.
+    method : {'trf', 'lm'}, default='trf'
+        scipy's trust-region reflective method, or MINPACK's
+        Levenberg-Marquardt ('lm'; when there are fewer residuals than
+        parameters, zero rows are appended, which changes nothing else).
 
     Returns
     -------
@@ -236,8 +238,8 @@ def fit_least_squares(
     Raises
     ------
     ValueError
-        For an unknown ``method``, 'lm' with fewer residuals than
-        parameters, or non-finite residuals at ``x0`` (from scipy).
+        For an unknown ``method``, or non-finite residuals at ``x0`` (from
+        scipy).
     """
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}.")
@@ -262,23 +264,25 @@ def fit_least_squares(
         _, J = residuals_and_jacobian(x, need_jacobian=True)
         return J
 
-    if method in ("lm", "auto"):
+    solve_fun, solve_jac = fun, jac
+    if method == "lm":
+        # MINPACK needs at least as many residuals as parameters: rows of
+        # zeros (constant, with zero Jacobian rows) change nothing else, and
+        # keep the method the same whatever the data's size, so that
+        # weighting rows and repeating them fit alike
         m = fun(x0).size
-        if method == "auto":
-            method = "lm" if m >= x0.size else "trf"
-        elif m < x0.size:
-            raise ValueError(
-                f"method='lm' needs at least as many residuals as parameters; "
-                f"got {m} residuals for {x0.size} parameters. Use method='trf'."
-            )
+        solve_fun, solve_jac = _padded(fun, jac, max(0, x0.size - m))
     options = dict(ftol=ftol, xtol=xtol, gtol=gtol, x_scale=x_scale)
     if method == "trf":
-        options["tr_solver"] = "exact"
+        # an exact subproblem takes an SVD of J, cubic in the parameters:
+        # past EXACT_MAX_PARAMETERS, LSMR iterations on J are far cheaper
+        exact = x0.size <= EXACT_MAX_PARAMETERS
+        options["tr_solver"] = "exact" if exact else "lsmr"
     try:
         res = scipy.optimize.least_squares(
-            fun,
+            solve_fun,
             x0,
-            jac=jac,
+            jac=solve_jac,
             method=method,
             max_nfev=max_nfev,
             verbose=verbose,
@@ -287,4 +291,21 @@ def fit_least_squares(
     except KeyboardInterrupt:
         return _interrupted_result(best, counts)
     res.interrupted = False
+    if res.fun.size > best["r"].size:  # drop the padding rows
+        res.fun = res.fun[: best["r"].size]
     return res
+
+
+def _padded(fun, jac, n_rows):
+    """``fun`` and ``jac`` with ``n_rows`` zero residuals appended."""
+    if n_rows == 0:
+        return fun, jac
+
+    def padded_fun(x):
+        return np.concatenate([fun(x), np.zeros(n_rows)])
+
+    def padded_jac(x):
+        J = jac(x)
+        return np.vstack([J, np.zeros((n_rows, J.shape[1]))])
+
+    return padded_fun, padded_jac

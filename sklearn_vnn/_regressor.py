@@ -93,9 +93,16 @@ class VNNRegressor(RegressorMixin, BaseVNN):
         penalty then only costs accuracy (J0(20x): test RMSE 1.5e-3 at 0,
         1.9e-2 at 10).
 
-    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+    solver : {'lbfgs', 'sgd', 'adam', 'lm'}, default='adam'
         The solver for the weights, intercepts and coefficients: 'lbfgs'
-        (scipy's L-BFGS-B), 'sgd' (stochastic gradient descent) or 'adam'.
+        (scipy's L-BFGS-B), 'sgd' (stochastic gradient descent), 'adam', or
+        'lm' (Levenberg-Marquardt on the exact Jacobian, with
+        :func:`scipy.optimize.least_squares`; squared error only: the
+        regressor's default loss). 'lm' stores a dense Jacobian of
+        n_samples x n_outputs x n_parameters numbers (at most 1 GiB, else
+        a ``ValueError`` names the alternatives): it is for precise fits of
+        small networks, where it needs tens of iterations where 'lbfgs'
+        needs thousands.
 
     alpha : float, default=0.0001
         Strength of the L2 penalty on the weights, divided by the sample
@@ -130,7 +137,12 @@ class VNNRegressor(RegressorMixin, BaseVNN):
     tol : float, default=1e-4
         Tolerance for the optimisation: training stops when the loss (or the
         validation score) has not improved by ``tol`` for
-        ``n_iter_no_change`` consecutive epochs; 'lbfgs' uses it as ``gtol``.
+        ``n_iter_no_change`` consecutive epochs. 'lbfgs' stops when the
+        largest gradient entry is below ``tol`` (``gtol``) or an iteration
+        reduces the loss by less than ``min(tol, 2.2e-9)`` relative to it
+        (``ftol``; at the default, scipy's own, as MLP), so a small ``tol``
+        asks for a precise fit; 'lm' uses ``min(tol, 1e-8)`` as scipy's
+        ``ftol``, ``xtol`` and ``gtol``.
 
     verbose : bool, default=False
         Whether to print the loss after every iteration.
@@ -167,7 +179,18 @@ class VNNRegressor(RegressorMixin, BaseVNN):
         ('sgd' and 'adam').
 
     max_fun : int, default=15000
-        Maximum number of loss evaluations of 'lbfgs'.
+        Maximum number of loss evaluations of 'lbfgs' (for 'lm' it caps
+        ``max_iter``).
+
+    n_init : int, default=1
+        Number of trainings from different random starts (weights and, with
+        ``activation_init='random'``, coefficients) within one ``fit``; the
+        model of lowest final training loss (``loss_``) is kept, as
+        KMeans's ``n_init``. Deep and per-neuron fits of smooth functions
+        can land in poor minima (with the ``'lm'`` solver three of six
+        random starts of a (2, 1) network did on ``exp(sin(pi x) + y**2)``),
+        and restarts are cheap there. Only a fresh fit restarts: a warm
+        start or ``partial_fit`` continues the current model.
 
     Attributes
     ----------
@@ -310,6 +333,7 @@ class VNNRegressor(RegressorMixin, BaseVNN):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        n_init=1,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -343,6 +367,7 @@ class VNNRegressor(RegressorMixin, BaseVNN):
             epsilon=epsilon,
             n_iter_no_change=n_iter_no_change,
             max_fun=max_fun,
+            n_init=n_init,
         )
 
     def _validate_input(self, X, y, incremental, reset):

@@ -30,3 +30,17 @@ def test_sklearn_compatible(estimator, check):
 @parametrize_with_checks(_instances([b for b in BASES if b != "fourier"]))
 def test_sklearn_compatible_every_basis(estimator, check):
     check(estimator)
+
+
+# 'lm' stores the dense Jacobian and solves with it: it is for small
+# networks (see its docstring), hence hidden_layer_sizes=(10,) here
+@parametrize_with_checks(
+    [
+        VNNRegressor(
+            hidden_layer_sizes=(10,), max_iter=100, solver="lm", activation_scope=scope
+        )
+        for scope in ("layer", "neuron")
+    ]
+)
+def test_sklearn_compatible_lm(estimator, check):
+    check(estimator)

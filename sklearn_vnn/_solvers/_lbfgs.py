@@ -9,10 +9,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn_vnn._recovery import DivergenceError, divergence_message
 from sklearn_vnn._solvers._base import Scaled, Solver
 
+# scipy's default ftol of L-BFGS-B (factr=1e7 times the machine epsilon)
+_SCIPY_FTOL = 1e7 * np.finfo(float).eps
+
 
 class LBFGSSolver(Solver):
-    """Full-batch L-BFGS-B with ``maxiter=max_iter``, ``maxfun=max_fun`` and
-    ``gtol=tol``.
+    """Full-batch L-BFGS-B with ``maxiter=max_iter``, ``maxfun=max_fun``,
+    ``gtol=tol`` and ``ftol=min(tol, 2.2e-9)``.
 
     A step that makes the loss or its gradient non-finite gets a far worse,
     finite stand-in loss and the last finite gradient, so that the line
@@ -57,6 +60,9 @@ class LBFGSSolver(Solver):
                         "maxfun": est.max_fun,
                         "maxiter": est.max_iter,
                         "gtol": est.tol,
+                        # a small tol asks for a precise fit; the default
+                        # keeps scipy's ftol, as MLP
+                        "ftol": min(est.tol, _SCIPY_FTOL),
                     },
                 )
         except KeyboardInterrupt:
