@@ -183,6 +183,14 @@ class VNNRegressor(RegressorMixin, BaseVNN):
     validation_scores_ : list of shape (n_iter_,) or None
         The validation score after each epoch, with early stopping.
 
+    validation_loss_curve_ : list of shape (n_iter_,) or None
+        With early stopping, the training objective on the held-out rows
+        after each epoch: their weighted mean loss plus the penalties
+        divided by the batch weight, as in ``loss_curve_``, so that the two
+        curves differ only by the data loss (``loss_curve_`` averages the
+        batches over the epoch, while the parameters move). NaN for an
+        epoch that diverged. None without early stopping.
+
     best_validation_score_ : float or None
         The best validation score, with early stopping.
 
