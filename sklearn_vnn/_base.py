@@ -17,6 +17,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from sklearn_vnn import _network
+from sklearn_vnn._callbacks import CallbackSupportMixin, fit_callbacks
 from sklearn_vnn._losses import LINKS
 from sklearn_vnn._objective import Objective
 from sklearn_vnn._recovery import (
@@ -31,7 +32,7 @@ from sklearn_vnn.bases import BASES, Basis, make_basis
 from sklearn_vnn.inspection import ranges_and_output
 
 
-class BaseVNN(BaseEstimator, ABC):
+class BaseVNN(CallbackSupportMixin, BaseEstimator, ABC):
     """Base class of VNNClassifier and VNNRegressor. Use those."""
 
     _parameter_constraints: dict = {
@@ -315,6 +316,9 @@ class BaseVNN(BaseEstimator, ABC):
         layout = self._layout
         n_train = layout.size if self.learn_activation else layout.n_weights_biases
         solver = SOLVERS[self.solver](self)
+        solver.callbacks = fit_callbacks(
+            self, X, y, sample_weight, solver.max_iterations(incremental)
+        )
         solver.solve(
             Objective.from_estimator(self),
             theta,
@@ -325,6 +329,7 @@ class BaseVNN(BaseEstimator, ABC):
             incremental,
         )
         self._check_result(theta, X, y, sample_weight, incremental, solver)
+        solver.callbacks.end_fit()
         return self
 
     def _validate_training_data(self, X, y, sample_weight, incremental, reset):

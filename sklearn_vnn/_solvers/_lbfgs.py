@@ -9,6 +9,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn_vnn._recovery import DivergenceError, divergence_message
 from sklearn_vnn._solvers._base import Scaled, Solver
 
+# scipy's status when the callback raised StopIteration (a callback's stop)
+_STOPPED_BY_CALLBACK = 99
+
 
 class LBFGSSolver(Solver):
     """Full-batch L-BFGS-B with ``maxiter=max_iter``, ``maxfun=max_fun`` and
@@ -22,6 +25,11 @@ class LBFGSSolver(Solver):
 
     name = "lbfgs"
 
+    def max_iterations(self, incremental):
+        # scipy's callback opens the next iteration's task before it knows
+        # whether that iteration runs: one more than max_iter
+        return self.est.max_iter + 1
+
     def _solve(self, objective, theta, n_train, X, y, sample_weight, incremental):
         est = self.est
         grad = np.zeros_like(theta)
@@ -34,6 +42,8 @@ class LBFGSSolver(Solver):
             loss = est._objective(theta, grad, X, y, sample_weight)
             return tracker.record(x, loss, scaled.gradient(grad), est)
 
+        callbacks = self.callbacks
+
         def report(intermediate_result):
             if est.verbose:
                 print(
@@ -41,8 +51,13 @@ class LBFGSSolver(Solver):
                     % (report.n_iter, intermediate_result.fun)
                 )
             report.n_iter += 1
+            theta_k = scaled.theta_at(intermediate_result.x)
+            if callbacks.end(theta_k):
+                raise StopIteration  # scipy ends the run on this point
+            callbacks.begin(theta_k)
 
         report.n_iter = 1
+        callbacks.begin(theta)
         try:
             with np.errstate(over="ignore", invalid="ignore"):
                 res = scipy.optimize.minimize(
@@ -58,6 +73,7 @@ class LBFGSSolver(Solver):
                     },
                 )
         except KeyboardInterrupt:
+            callbacks.close()
             warnings.warn("Training interrupted by user.")
             if tracker.x is not None:
                 scaled.set(tracker.x)
@@ -65,6 +81,7 @@ class LBFGSSolver(Solver):
             est.loss_ = tracker.fun if tracker.x is not None else np.nan
             return
         est.n_iter_ = int(min(res.nit, est.max_iter))
+        callbacks.close()
         if not (res.fun <= tracker.fun and np.isfinite(res.x).all()):
             # scipy ended on a step where the loss is not finite: that point
             # never enters the model
@@ -80,7 +97,7 @@ class LBFGSSolver(Solver):
             return
         scaled.set(res.x)
         est.loss_ = float(res.fun)
-        if res.status != 0:
+        if res.status not in (0, _STOPPED_BY_CALLBACK):
             warnings.warn(
                 f"lbfgs failed to converge after {res.nit} iteration(s) "
                 f"(status={res.status}): {res.message}. Increase max_iter or "

@@ -134,6 +134,7 @@ class StochasticSolver(Solver):
         est.n_iter_ = 0
         for _ in range(est.max_iter):
             checkpoint[:] = theta
+            self.callbacks.begin(theta)
             if est.shuffle:
                 sample_idx = shuffle(sample_idx, random_state=est._random_state)
             total = 0.0
@@ -143,6 +144,8 @@ class StochasticSolver(Solver):
                     batch.stop - batch.start
                 )
             self._end_epoch(theta, total / n_samples, n_samples, validation)
+            if self.callbacks.end(theta):  # a callback asked to stop
+                break
             if self._should_stop():
                 break
             if incremental:
