@@ -20,6 +20,7 @@ from sklearn_vnn import _network
 from sklearn_vnn._callbacks import CallbackSupportMixin, fit_callbacks
 from sklearn_vnn._losses import LINKS
 from sklearn_vnn._objective import Objective
+from sklearn_vnn._range_check import range_check, record_bounds, warn_if_out_of_range
 from sklearn_vnn._recovery import (
     DivergenceError,
     divergence_message,
@@ -378,6 +379,8 @@ class BaseVNN(CallbackSupportMixin, BaseEstimator, ABC):
                 )
             )
         self.activation_ranges_ = ranges
+        # per-unit bounds for the range check of predictions (_range_check.py)
+        self._preactivation_bounds_, self._bounds_fingerprint = record_bounds(self, X)
 
     # ------------------------------------------------------------------
     # prediction
@@ -393,6 +396,9 @@ class BaseVNN(CallbackSupportMixin, BaseEstimator, ABC):
                 dtype=(np.float64, np.float32),
                 reset=False,
             )
+        # user inputs (check_input) are checked against the training range;
+        # training's own validation scores are not
+        check = range_check(self, X.shape[0]) if check_input else None
         # an overflow inside the network (huge inputs) is harmless while the
         # bounded bases saturate; only a non-finite output is worth a word
         with np.errstate(over="ignore", invalid="ignore"):
@@ -404,8 +410,10 @@ class BaseVNN(CallbackSupportMixin, BaseEstimator, ABC):
                 self.output_activation_coefs_,
                 self.basis_,
                 need_backward=False,
+                on_preactivation=check,
             )
             out = LINKS[self.out_activation_].inverse(G)
+        warn_if_out_of_range(check)
         if warn and not np.isfinite(out).all():
             warnings.warn(
                 "Some predictions are not finite: these inputs overflow the "
