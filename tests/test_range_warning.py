@@ -25,7 +25,7 @@ def _iris():
 
 def _clf(**params):
     params = {"hidden_layer_sizes": (16, 8), "solver": "lbfgs", **params}
-    return VNNClassifier(max_iter=200, random_state=0, **params)
+    return VNNClassifier(max_iter=100, random_state=0, **params)
 
 
 def test_public():

@@ -29,7 +29,7 @@ GRID = {"alpha": [1e-4, 1.0]}
 
 def _reg(**params):
     return VNNRegressor(
-        hidden_layer_sizes=(6,), solver="lbfgs", max_iter=40, random_state=0, **params
+        hidden_layer_sizes=(6,), solver="lbfgs", max_iter=20, random_state=0, **params
     )
 
 
