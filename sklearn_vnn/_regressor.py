@@ -256,6 +256,14 @@ class VNNRegressor(RegressorMixin, BaseVNN):
     MLP's loss; for multi-output regression MLP reports the mean over
     outputs instead of the sum (its gradient is the sum's).
 
+    Predictions warn with :class:`sklearn_vnn.OutOfRangeWarning` when more
+    than 2% of the rows drive a hidden unit's pre-activation beyond the
+    smallest or largest value it had on the training rows by more than half
+    that range's width: there the learned activations extrapolate. With
+    scikit-learn >= 1.9, ``set_callbacks`` registers ``sklearn.callback``
+    callbacks, called around every solver iteration (an L-BFGS iteration or
+    an epoch).
+
     References
     ----------
     Y. Li and E. Li, "Variational Neural Networks: Every Layer and Neuron
