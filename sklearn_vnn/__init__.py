@@ -7,9 +7,16 @@ Networks").
 """
 
 from sklearn_vnn._classifier import VNNClassifier
+from sklearn_vnn._range_check import OutOfRangeWarning
 from sklearn_vnn._regressor import VNNRegressor
 from sklearn_vnn.inspection import ActivationDisplay
 
 __version__ = "0.1.0"
 
-__all__ = ["ActivationDisplay", "VNNClassifier", "VNNRegressor", "__version__"]
+__all__ = [
+    "ActivationDisplay",
+    "OutOfRangeWarning",
+    "VNNClassifier",
+    "VNNRegressor",
+    "__version__",
+]

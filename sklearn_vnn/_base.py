@@ -17,8 +17,10 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from sklearn_vnn import _network
+from sklearn_vnn._callbacks import CallbackSupportMixin, fit_callbacks
 from sklearn_vnn._losses import LINKS
 from sklearn_vnn._objective import Objective
+from sklearn_vnn._range_check import range_check, record_bounds, warn_if_out_of_range
 from sklearn_vnn._ranges import ranges_and_output
 from sklearn_vnn._recovery import (
     DivergenceError,
@@ -31,7 +33,7 @@ from sklearn_vnn._solvers import SOLVERS
 from sklearn_vnn.bases import BASES, Basis, make_basis
 
 
-class BaseVNN(BaseEstimator, ABC):
+class BaseVNN(CallbackSupportMixin, BaseEstimator, ABC):
     """Base class of VNNClassifier and VNNRegressor. Use those."""
 
     _parameter_constraints: dict = {
@@ -330,6 +332,9 @@ class BaseVNN(BaseEstimator, ABC):
         layout = self._layout
         n_train = layout.size if self.learn_activation else layout.n_weights_biases
         solver = SOLVERS[self.solver](self)
+        solver.callbacks = fit_callbacks(
+            self, X, y, sample_weight, solver.max_iterations(incremental)
+        )
         solver.solve(
             Objective.from_estimator(self),
             theta,
@@ -340,6 +345,7 @@ class BaseVNN(BaseEstimator, ABC):
             incremental,
         )
         self._check_result(theta, X, y, sample_weight, incremental, solver)
+        solver.callbacks.end_fit()
         return self
 
     def _validate_training_data(self, X, y, sample_weight, incremental, reset):
@@ -388,6 +394,8 @@ class BaseVNN(BaseEstimator, ABC):
                 )
             )
         self.activation_ranges_ = ranges
+        # per-unit bounds for the range check of predictions (_range_check.py)
+        self._preactivation_bounds_, self._bounds_fingerprint = record_bounds(self, X)
 
     # ------------------------------------------------------------------
     # prediction
@@ -403,6 +411,9 @@ class BaseVNN(BaseEstimator, ABC):
                 dtype=(np.float64, np.float32),
                 reset=False,
             )
+        # user inputs (check_input) are checked against the training range;
+        # training's own validation scores are not
+        check = range_check(self, X.shape[0]) if check_input else None
         # an overflow inside the network (huge inputs) is harmless while the
         # bounded bases saturate; only a non-finite output is worth a word
         with np.errstate(over="ignore", invalid="ignore"):
@@ -414,8 +425,10 @@ class BaseVNN(BaseEstimator, ABC):
                 self.output_activation_coefs_,
                 self.basis_,
                 need_backward=False,
+                on_preactivation=check,
             )
             out = LINKS[self.out_activation_].inverse(G)
+        warn_if_out_of_range(check)
         if warn and not np.isfinite(out).all():
             warnings.warn(
                 "Some predictions are not finite: these inputs overflow the "

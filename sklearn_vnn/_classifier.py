@@ -4,6 +4,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
@@ -13,6 +14,7 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from sklearn_vnn._base import BaseVNN
+from sklearn_vnn._class_weight import PARTIAL_FIT_BALANCED, weight_classes
 
 
 class VNNClassifier(ClassifierMixin, BaseVNN):
@@ -93,6 +95,19 @@ class VNNClassifier(ClassifierMixin, BaseVNN):
         0.92, with L-BFGS). For noiseless function fitting use 0: the
         penalty then only costs accuracy (J0(20x): test RMSE 1.5e-3 at 0,
         1.9e-2 at 10).
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, as in scikit-learn's linear models: each
+        row's sample weight is multiplied by its class's weight. A dict
+        ``{class_label: weight}`` (classes left out weigh 1); 'balanced'
+        weighs a class by ``n_samples / (n_classes * count)``, counting
+        rows with their ``sample_weight``
+        (:func:`sklearn.utils.class_weight.compute_class_weight`); for
+        multilabel targets 'balanced' weighs each label's 0s and 1s and
+        multiplies over the labels (a dict is for single-output targets).
+        The early-stopping validation score is weighted the same way.
+        ``partial_fit`` accepts a dict but not 'balanced' (one batch does
+        not know the class frequencies), as SGDClassifier.
 
     solver : {'lbfgs', 'sgd', 'adam', 'lm'}, default='adam'
         The solver for the weights, intercepts and coefficients: 'lbfgs'
@@ -210,6 +225,14 @@ class VNNClassifier(ClassifierMixin, BaseVNN):
     validation_scores_ : list of shape (n_iter_,) or None
         The validation score after each epoch, with early stopping.
 
+    validation_loss_curve_ : list of shape (n_iter_,) or None
+        With early stopping, the training objective on the held-out rows
+        after each epoch: their weighted mean loss plus the penalties
+        divided by the batch weight, as in ``loss_curve_``, so that the two
+        curves differ only by the data loss (``loss_curve_`` averages the
+        batches over the epoch, while the parameters move). NaN for an
+        epoch that diverged. None without early stopping.
+
     best_validation_score_ : float or None
         The best validation score, with early stopping.
 
@@ -281,6 +304,14 @@ class VNNClassifier(ClassifierMixin, BaseVNN):
     MLP's loss; for multi-output regression MLP reports the mean over
     outputs instead of the sum (its gradient is the sum's).
 
+    Predictions warn with :class:`sklearn_vnn.OutOfRangeWarning` when more
+    than 2% of the rows drive a hidden unit's pre-activation beyond the
+    smallest or largest value it had on the training rows by more than half
+    that range's width: there the learned activations extrapolate. With
+    scikit-learn >= 1.9, ``set_callbacks`` registers ``sklearn.callback``
+    callbacks, called around every solver iteration (an L-BFGS iteration or
+    an epoch).
+
     References
     ----------
     Y. Li and E. Li, "Variational Neural Networks: Every Layer and Neuron
@@ -299,6 +330,11 @@ class VNNClassifier(ClassifierMixin, BaseVNN):
     True
     """
 
+    _parameter_constraints: dict = {
+        **BaseVNN._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
     def __init__(
         self,
         hidden_layer_sizes=(100,),
@@ -311,6 +347,7 @@ class VNNClassifier(ClassifierMixin, BaseVNN):
         learn_activation=True,
         learn_output_activation=False,
         activation_alpha=10.0,
+        class_weight=None,
         solver="adam",
         alpha=0.0001,
         batch_size="auto",
@@ -368,6 +405,13 @@ class VNNClassifier(ClassifierMixin, BaseVNN):
             max_fun=max_fun,
             n_init=n_init,
         )
+        self.class_weight = class_weight
+
+    def _validate_training_data(self, X, y, sample_weight, incremental, reset):
+        X, y, sample_weight = super()._validate_training_data(
+            X, y, sample_weight, incremental, reset
+        )
+        return X, y, weight_classes(self, y, sample_weight)
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
@@ -445,6 +489,8 @@ class VNNClassifier(ClassifierMixin, BaseVNN):
         self : VNNClassifier
             The updated estimator.
         """
+        if self.class_weight == "balanced":
+            raise ValueError(PARTIAL_FIT_BALANCED)
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             if type_of_target(y).startswith("multilabel"):

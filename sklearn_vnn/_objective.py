@@ -48,6 +48,10 @@ class QuadraticPenalty:
         x = theta[self.start : self.stop]
         return x if self.centre is None else x - self.centre.astype(x.dtype)
 
+    def value(self, theta, sw_sum):
+        """The value alone (scaled by ``1 / sw_sum``)."""
+        return self.value_and_gradient(theta, np.zeros_like(theta), sw_sum)
+
     def value_and_gradient(self, theta, grad, sw_sum):
         """Add the gradient (scaled by ``1 / sw_sum``) into ``grad``; return
         the value (scaled likewise)."""
@@ -297,3 +301,36 @@ class Objective:
         return loss
 
     __call__ = loss_gradient
+
+    def loss(self, theta, X, y, sample_weight=None, penalty_rows=None):
+        """The objective at ``theta`` without its gradient (one forward pass).
+
+        Parameters
+        ----------
+        theta : ndarray of shape (layout.size,)
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples, n_outputs)
+        sample_weight : ndarray of shape (n_samples,) or None
+        penalty_rows : float or None, default=None
+            What the penalties are divided by; None is the sum of the
+            sample weights of these rows, as in :meth:`loss_gradient`. The
+            stochastic solvers' ``loss_curve_`` divides them by the batch's
+            weight, and a loss comparable with it passes that.
+
+        Returns
+        -------
+        loss : float
+        """
+        weights, biases, hidden_C, output_C = self.layout.views(theta)
+        G, _ = _network.forward(
+            X, weights, biases, hidden_C, output_C, self.basis, need_backward=False
+        )
+        per_sample = LINKS[self.link].sample_loss(G, y)
+        if sample_weight is None:
+            sw_sum = G.shape[0]
+            loss = float(per_sample.sum()) / sw_sum
+        else:
+            sw_sum = float(sample_weight.sum())
+            loss = float(per_sample @ sample_weight) / sw_sum
+        rows = sw_sum if penalty_rows is None else penalty_rows
+        return loss + sum(p.value(theta, rows) for p in self.penalties)

@@ -1,7 +1,8 @@
 """Fault handling for training calls: a call that fails changes nothing.
 
 ``fit`` and ``partial_fit`` take a :func:`snapshot` of everything training
-may change (every attribute but the constructor parameters) before they
+may change (every attribute but the constructor parameters and scikit-learn's
+callback machinery) before they
 start, and :func:`restore` it if the call raises. A divergence (the loss or
 the parameters becoming non-finite) raises :class:`DivergenceError`, a
 ``ValueError`` whose message says what to change; after it the optimiser's
@@ -27,6 +28,19 @@ from sklearn.base import is_regressor
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_vnn._losses import null_loss
+
+# scikit-learn's callback machinery (see _callbacks.py): the registered
+# callbacks, which are shared by reference (as clone does), and the task
+# contexts of the call in progress, which scikit-learn itself sets up and
+# tears down around fit; neither is copied nor restored
+_CALLBACK_ATTRIBUTES = frozenset(
+    {
+        "_skl_callbacks",
+        "_skl_callbacks_to_teardown",
+        "_callback_fit_ctx",
+        "_parent_callback_ctx",
+    }
+)
 
 # how many times worse than at its start (and than the best constant
 # prediction) a batch's / an epoch's loss may get before training counts as
@@ -56,7 +70,7 @@ def snapshot(estimator):
     return {
         name: copy.deepcopy(value)
         for name, value in vars(estimator).items()
-        if name not in params
+        if name not in params and name not in _CALLBACK_ATTRIBUTES
     }
 
 
@@ -73,7 +87,8 @@ def restore(estimator, state, drop_optimizer=False):
         learning rate), which a divergence has made useless.
     """
     params = estimator.get_params(deep=False)
-    for name in [name for name in vars(estimator) if name not in params]:
+    kept = params.keys() | _CALLBACK_ATTRIBUTES
+    for name in [name for name in vars(estimator) if name not in kept]:
         delattr(estimator, name)
     vars(estimator).update(state)
     if drop_optimizer:

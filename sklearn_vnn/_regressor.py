@@ -206,6 +206,14 @@ class VNNRegressor(RegressorMixin, BaseVNN):
     validation_scores_ : list of shape (n_iter_,) or None
         The validation score after each epoch, with early stopping.
 
+    validation_loss_curve_ : list of shape (n_iter_,) or None
+        With early stopping, the training objective on the held-out rows
+        after each epoch: their weighted mean loss plus the penalties
+        divided by the batch weight, as in ``loss_curve_``, so that the two
+        curves differ only by the data loss (``loss_curve_`` averages the
+        batches over the epoch, while the parameters move). NaN for an
+        epoch that diverged. None without early stopping.
+
     best_validation_score_ : float or None
         The best validation score, with early stopping.
 
@@ -276,6 +284,14 @@ class VNNRegressor(RegressorMixin, BaseVNN):
     per-sample loss summed over outputs. For single-output problems this is
     MLP's loss; for multi-output regression MLP reports the mean over
     outputs instead of the sum (its gradient is the sum's).
+
+    Predictions warn with :class:`sklearn_vnn.OutOfRangeWarning` when more
+    than 2% of the rows drive a hidden unit's pre-activation beyond the
+    smallest or largest value it had on the training rows by more than half
+    that range's width: there the learned activations extrapolate. With
+    scikit-learn >= 1.9, ``set_callbacks`` registers ``sklearn.callback``
+    callbacks, called around every solver iteration (an L-BFGS iteration or
+    an epoch).
 
     References
     ----------

@@ -20,6 +20,13 @@ def test_there_are_examples():
         "plot_learned_activations.py",
         "plot_grid_search_n_basis.py",
         "plot_layer_vs_neuron_scope.py",
+        "plot_callbacks.py",
+        "plot_class_weight.py",
+        "plot_validation_loss_curve.py",
+        "plot_out_of_range.py",
+        "plot_metadata_routing.py",
+        "plot_dask_ml.py",
+        "plot_skops_persistence.py",
     } <= names
 
 

@@ -12,6 +12,8 @@ one line in ``sklearn_vnn._solvers.SOLVERS``.
 
 import numpy as np
 
+from sklearn_vnn._callbacks import SILENT
+
 
 class Solver:
     """Base class of the solvers, keyed by the estimator's ``solver``.
@@ -38,8 +40,18 @@ class Solver:
     supports_early_stopping = False
     uses_learning_rate = False
 
+    #: the callback tasks of the current call (see ``_callbacks.py``): a
+    #: solver calls ``callbacks.begin(theta)`` before and
+    #: ``callbacks.end(theta)`` after each iteration, and stops when ``end``
+    #: returns True
+    callbacks = SILENT
+
     def __init__(self, estimator):
         self.est = estimator
+
+    def max_iterations(self, incremental):
+        """The most iterations one call may run (the callbacks' subtasks)."""
+        return 1 if incremental else self.est.max_iter
 
     def init_state(self):
         """Reset the estimator's progress attributes for a fresh fit."""
@@ -108,6 +120,14 @@ class Scaled:
         else:
             np.multiply(self.d, u, out=x, casting="unsafe")
             x += self.offset.astype(x.dtype)
+
+    def theta_at(self, u):
+        """A copy of ``theta`` whose trained part is at ``u``."""
+        theta = self.theta.copy()
+        Scaled(
+            theta, self.n_train, None if self.d is None else (self.offset, self.d)
+        ).set(np.asarray(u, dtype=theta.dtype))
+        return theta
 
     def gradient(self, grad):
         """dLoss/du from dLoss/dtheta (in place on ``grad[:n_train]``)."""

@@ -11,6 +11,8 @@ from sklearn_vnn._solvers._base import Scaled, Solver
 
 # scipy's default ftol of L-BFGS-B (factr=1e7 times the machine epsilon)
 _SCIPY_FTOL = 1e7 * np.finfo(float).eps
+# scipy's status when the callback raised StopIteration (a callback's stop)
+_STOPPED_BY_CALLBACK = 99
 
 
 class LBFGSSolver(Solver):
@@ -25,6 +27,11 @@ class LBFGSSolver(Solver):
 
     name = "lbfgs"
 
+    def max_iterations(self, incremental):
+        # scipy's callback opens the next iteration's task before it knows
+        # whether that iteration runs: one more than max_iter
+        return self.est.max_iter + 1
+
     def _solve(self, objective, theta, n_train, X, y, sample_weight, incremental):
         est = self.est
         grad = np.zeros_like(theta)
@@ -37,6 +44,8 @@ class LBFGSSolver(Solver):
             loss = est._objective(theta, grad, X, y, sample_weight)
             return tracker.record(x, loss, scaled.gradient(grad), est)
 
+        callbacks = self.callbacks
+
         def report(intermediate_result):
             if est.verbose:
                 print(
@@ -45,9 +54,14 @@ class LBFGSSolver(Solver):
                 )
             report.previous, report.last = report.last, intermediate_result.fun
             report.n_iter += 1
+            theta_k = scaled.theta_at(intermediate_result.x)
+            if callbacks.end(theta_k):
+                raise StopIteration  # scipy ends the run on this point
+            callbacks.begin(theta_k)
 
         report.n_iter = 1
         report.previous = report.last = np.inf
+        callbacks.begin(theta)
         try:
             with np.errstate(over="ignore", invalid="ignore"):
                 res = scipy.optimize.minimize(
@@ -66,6 +80,7 @@ class LBFGSSolver(Solver):
                     },
                 )
         except KeyboardInterrupt:
+            callbacks.close()
             warnings.warn("Training interrupted by user.")
             if tracker.x is not None:
                 scaled.set(tracker.x)
@@ -73,6 +88,7 @@ class LBFGSSolver(Solver):
             est.loss_ = tracker.fun if tracker.x is not None else np.nan
             return
         est.n_iter_ = int(min(res.nit, est.max_iter))
+        callbacks.close()
         if not (res.fun <= tracker.fun and np.isfinite(res.x).all()):
             # scipy ended on a step where the loss is not finite: that point
             # never enters the model
@@ -88,7 +104,7 @@ class LBFGSSolver(Solver):
             return
         scaled.set(res.x)
         est.loss_ = float(res.fun)
-        if res.status != 0:
+        if res.status not in (0, _STOPPED_BY_CALLBACK):
             warnings.warn(
                 f"lbfgs failed to converge after {res.nit} iteration(s) "
                 f"(status={res.status}): {res.message}. Increase max_iter or "

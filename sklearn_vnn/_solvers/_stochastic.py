@@ -5,6 +5,12 @@ Each epoch shuffles the rows (``shuffle``), steps the optimiser
 ``_recovery.py``), convergence (``tol`` over ``n_iter_no_change`` epochs)
 and, with ``early_stopping``, the validation score, whose best parameters
 the model keeps, as MLP's ``_fit_stochastic`` does.
+
+With early stopping, ``validation_loss_curve_`` records each epoch's
+objective on the held-out rows: their weighted mean data loss plus the
+penalties divided by the same batch weight as in the training objective
+whose epoch means are ``loss_curve_`` (see ``Objective.loss``), so that the
+two curves differ only by the data loss.
 """
 
 import warnings
@@ -41,11 +47,13 @@ class StochasticSolver(Solver):
         est._no_improvement_count = 0
         if est.early_stopping:
             est.validation_scores_ = []
+            est.validation_loss_curve_ = []
             est.best_validation_score_ = -np.inf
             est.best_loss_ = None
         else:
             est.best_loss_ = np.inf
             est.validation_scores_ = None
+            est.validation_loss_curve_ = None
             est.best_validation_score_ = None
 
     def _solve(self, objective, theta, n_train, X, y, sample_weight, incremental):
@@ -69,6 +77,7 @@ class StochasticSolver(Solver):
         rows = self._batch
         if train[2] is not None:
             rows *= float(train[2].mean())
+        self._objective, self._penalty_rows = objective, rows
         scaling = objective.scaling(n_train, rows, by_units=not self.adaptive)
         self._scaled = Scaled(theta, n_train, scaling)
         try:
@@ -95,6 +104,7 @@ class StochasticSolver(Solver):
         est.n_iter_ += 1
         est.loss_curve_.append(np.nan)
         est.validation_scores_.append(np.nan)
+        _validation_loss_curve(est).append(np.nan)
         best = int(np.nanargmax(est.validation_scores_)) + 1
         warnings.warn(
             f"{exc.args[0].split(' To fix it,')[0]} Early stopping kept the "
@@ -127,6 +137,7 @@ class StochasticSolver(Solver):
         est.n_iter_ = 0
         for _ in range(est.max_iter):
             checkpoint[:] = theta
+            self.callbacks.begin(theta)
             if est.shuffle:
                 sample_idx = shuffle(sample_idx, random_state=est._random_state)
             total = 0.0
@@ -136,6 +147,8 @@ class StochasticSolver(Solver):
                     batch.stop - batch.start
                 )
             self._end_epoch(theta, total / n_samples, n_samples, validation)
+            if self.callbacks.end(theta):  # a callback asked to stop
+                break
             if self._should_stop():
                 break
             if incremental:
@@ -206,9 +219,14 @@ class StochasticSolver(Solver):
     def _update_no_improvement_count(self, theta, validation):
         est = self.est
         if validation is not None:
-            X_val, y_val, sw_val = validation
+            X_val, y_val, sw_val, Y_val = validation
             score = est._score(X_val, y_val, sample_weight=sw_val)
             est.validation_scores_.append(score)
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss = self._objective.loss(
+                    theta, X_val, Y_val, sw_val, self._penalty_rows
+                )
+            _validation_loss_curve(est).append(loss)
             if est.verbose:
                 print("Validation score: %f" % score)
             if score < est.best_validation_score_ + est.tol:
@@ -227,7 +245,9 @@ class StochasticSolver(Solver):
                 est.best_loss_ = est.loss_curve_[-1]
 
     def _validation_split(self, X, y, sample_weight):
-        """``(X, y, sw)`` to train on and ``(X, y, sw)`` to validate on."""
+        """``(X, y, sw)`` to train on and ``(X, y, sw, Y)`` to validate on:
+        ``y`` for the score (labels for a classifier), ``Y`` the 2-d targets
+        for the loss."""
         est = self.est
         stratify = y if is_classifier(est) and est.n_outputs_ == 1 else None
         arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
@@ -239,6 +259,7 @@ class StochasticSolver(Solver):
         )
         X_train, X_val, y_train, y_val = split[:4]
         sw_train, sw_val = split[4:] if sample_weight is not None else (None, None)
+        Y_val = y_val
         if X_val.shape[0] < 2:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' "
@@ -248,7 +269,7 @@ class StochasticSolver(Solver):
             y_val = est._label_binarizer.inverse_transform(y_val)
         elif y_val.shape[1] == 1:
             y_val = y_val.ravel()
-        return (X_train, y_train, sw_train), (X_val, y_val, sw_val)
+        return (X_train, y_train, sw_train), (X_val, y_val, sw_val, Y_val)
 
     def _raise_diverged(self, blowup=None):
         """Raise the :class:`DivergenceError` that says what to change.
@@ -267,6 +288,14 @@ class StochasticSolver(Solver):
             "of this call and the loss of the best constant prediction"
         )
         raise DivergenceError(divergence_message(est, where, what))
+
+
+def _validation_loss_curve(est):
+    """``est.validation_loss_curve_``, made a list if early stopping was
+    switched on after the first fit (or the model predates the curve)."""
+    if getattr(est, "validation_loss_curve_", None) is None:
+        est.validation_loss_curve_ = []
+    return est.validation_loss_curve_
 
 
 class SGDSolver(StochasticSolver):
