@@ -68,7 +68,7 @@ class WithLinear(Basis):
 
     @property
     def scale(self):
-        """float: The inner family's ``scale``."""
+        """The inner family's ``scale`` (the half-width of its design range)."""
         return self.basis.scale
 
     def design_range(self):
