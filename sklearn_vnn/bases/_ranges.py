@@ -89,7 +89,7 @@ def reproject(old_basis, coef, new_basis, lo, hi, n_points=512):
     >>> from sklearn_vnn.bases import PolynomialBasis
     >>> old = PolynomialBasis(3, domain=(-1.0, 1.0))
     >>> coef = old.project(lambda z: z**2)
-    >>> new = old.with_range(0.0, 4.0)
+    >>> new = old.with_range(-1.0, 4.0)
     >>> new_coef = reproject(old, coef, new, -1.0, 1.0)
     >>> np.round(new.value(np.array([0.5, 3.0])) @ new_coef, 10)
     array([0.25, 9.  ])
