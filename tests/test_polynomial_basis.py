@@ -25,6 +25,7 @@ from sklearn_vnn.bases import (
     GaussianBasis,
     LegendreBasis,
     PolynomialBasis,
+    _has_fused_path,
     make_basis,
 )
 
@@ -142,6 +143,7 @@ def test_finite_and_linear_for_huge_inputs(dtype):
 @pytest.mark.parametrize("scope", ["layer", "neuron"])
 @pytest.mark.parametrize("n_basis", [1, 2, 3, 7])
 def test_fused_activate_is_the_definition(n_basis, scope):
+    assert _has_fused_path(PolynomialBasis)
     rng = np.random.default_rng(n_basis)
     basis = PolynomialBasis(n_basis, domain=(-1.0, 2.5))
     z = 3.0 * rng.standard_normal((40, 3))  # inside and well outside
