@@ -30,17 +30,21 @@ class VNNRegressor(RegressorMixin, BaseVNN):
         The ith element is the number of neurons in the ith hidden layer.
 
     basis : str or Basis, default='fourier'
-        One of 'fourier', 'chebyshev', 'legendre', 'gaussian', 'bspline',
-        'candidates', or a :class:`sklearn_vnn.bases.Basis`. The family of
-        fixed functions ``f_k`` whose learned combination
+        One of 'fourier', 'chebyshev', 'legendre', 'polynomial', 'gaussian',
+        'bspline', 'candidates', or a :class:`sklearn_vnn.bases.Basis`.
+        The family of fixed functions ``f_k`` whose learned combination
         ``F(z) = sum_k C_k f_k(z)`` is each hidden activation (paper eq. 3).
         'fourier' is the paper's ``sin(k w z), cos(k w z)``; 'chebyshev' and
-        'legendre' are polynomials of ``tanh(z / scale)``; 'gaussian' is a
-        fixed dictionary of bumps; 'bspline' uniform cubic B-splines;
-        'candidates' a dictionary of classic activations (identity, relu,
-        tanh, logistic, softplus, silu, sin, ...). A
-        :class:`sklearn_vnn.bases.Basis` instance is used as it is (then
-        ``n_basis`` and ``basis_params`` are not used). The default is the
+        'legendre' are polynomials of ``tanh(z / scale)``; 'polynomial' is
+        Chebyshev polynomials of the linear map of the design range onto
+        ``[-1, 1]``, continued by their tangent lines beyond it (exact for
+        every polynomial of degree below ``n_basis`` on the range, such as
+        ``z**2``, and linear outside it); 'gaussian' is a fixed dictionary
+        of bumps; 'bspline' uniform cubic B-splines; 'candidates' a
+        dictionary of classic activations (identity, relu, tanh, logistic,
+        softplus, silu, sin, ...). A :class:`sklearn_vnn.bases.Basis`
+        instance is used as it is (then ``n_basis`` and ``basis_params``
+        other than ``linear`` are not used). The default is the
         paper's: in the benchmarks (``benchmarks/results/``) it was as good
         as 'chebyshev' on tabular data and about 8x cheaper to evaluate than
         the tanh-mapped polynomials under L-BFGS; 'gaussian' and 'bspline'
@@ -53,8 +57,15 @@ class VNNRegressor(RegressorMixin, BaseVNN):
 
     basis_params : dict, default=None
         Options of the basis family: ``scale`` (half-width of the design
-        range of pre-activations, default 3.0) for all; ``frequency`` for
-        'fourier'; ``width`` for 'gaussian'; ``functions`` for 'candidates'.
+        range of pre-activations, default 3.0) for all; ``domain=(lo, hi)``
+        or ``centre`` for 'polynomial' (the design range itself);
+        ``frequency`` for 'fourier'; ``width`` for 'gaussian';
+        ``functions`` for 'candidates'. ``linear=True`` adds the term ``z``
+        (slope 1, no roughness penalty) after the family's functions, for
+        any family (:class:`sklearn_vnn.bases.WithLinear`): ``n_basis + 1``
+        coefficients per combination, the linear one last. It changes
+        nothing for a family that already holds ``z`` exactly
+        ('candidates' with 'identity', 'polynomial' with ``n_basis >= 2``).
 
     activation_scope : {'layer', 'neuron'}, default='layer'
         'layer' learns one activation per hidden layer (paper Sec. II);

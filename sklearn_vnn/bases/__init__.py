@@ -11,9 +11,13 @@ so each basis function is one contiguous block and the combination with the
 coefficients is a single matrix product. :meth:`Basis.value` gives the
 ``(..., M)`` layout, as a view.
 
-Every family stays finite for every finite input: the polynomial families
-map ``z`` into their domain with ``u = tanh(z / scale)``; Fourier terms,
-Gaussian bumps and B-splines are bounded by construction.
+Every family stays finite for every finite input: the 'chebyshev' and
+'legendre' families map ``z`` into their domain with ``u = tanh(z /
+scale)``; the 'polynomial' family maps it linearly, ``u = (z - centre) /
+scale``, and continues each polynomial by its tangent line beyond
+``[-1, 1]``; Fourier terms, Gaussian bumps and B-splines are bounded by
+construction. ``basis_params={'linear': True}`` adds the term ``z`` to any
+family (:class:`WithLinear`).
 
 Training calls :meth:`Basis.activate`, which returns the activation, the
 basis values and the activation's slope together. The Fourier, Chebyshev
@@ -30,6 +34,8 @@ one call of :func:`register_basis`, after which the estimators accept its
 name as ``basis``.
 """
 
+import numpy as np
+
 from sklearn_vnn.bases._activations import (
     ACTIVATIONS,
     CANDIDATE_FUNCTIONS,
@@ -39,8 +45,11 @@ from sklearn_vnn.bases._activations import (
 from sklearn_vnn.bases._base import Basis, _has_fused_path  # noqa: F401
 from sklearn_vnn.bases._candidates import CandidateBasis
 from sklearn_vnn.bases._fourier import FourierBasis
+from sklearn_vnn.bases._linear import WithLinear, holds_linear_term
+from sklearn_vnn.bases._linear_map import PolynomialBasis
 from sklearn_vnn.bases._local import BSplineBasis, GaussianBasis
 from sklearn_vnn.bases._polynomial import ChebyshevBasis, LegendreBasis
+from sklearn_vnn.bases._ranges import reproject
 
 __all__ = [
     "ACTIVATIONS",
@@ -54,9 +63,12 @@ __all__ = [
     "FourierBasis",
     "GaussianBasis",
     "LegendreBasis",
+    "PolynomialBasis",
     "TARGET_ACTIVATIONS",
+    "WithLinear",
     "make_basis",
     "register_basis",
+    "reproject",
 ]
 
 #: The families the estimators' ``basis`` parameter names, by name.
@@ -64,6 +76,7 @@ BASES = {
     "fourier": FourierBasis,
     "chebyshev": ChebyshevBasis,
     "legendre": LegendreBasis,
+    "polynomial": PolynomialBasis,
     "gaussian": GaussianBasis,
     "bspline": BSplineBasis,
     "candidates": CandidateBasis,
@@ -123,20 +136,32 @@ def make_basis(basis, n_basis, basis_params=None):
     ----------
     basis : str or Basis
         A key of :data:`BASES`, or a ready :class:`Basis` instance (then
-        ``n_basis`` and ``basis_params`` are not used).
+        ``n_basis`` and the options of ``basis_params`` other than
+        ``linear`` are not used).
     n_basis : int
     basis_params : dict or None
         Keyword arguments of the family's constructor (``scale``,
-        ``frequency``, ``width``, ``functions``).
+        ``domain``, ``centre``, ``frequency``, ``width``, ``functions``),
+        and ``linear``: True wraps the family in :class:`WithLinear` (the
+        term ``z`` after its M functions), unless it already holds ``z``
+        exactly ('candidates' with 'identity', 'polynomial' with
+        ``n_basis >= 2``), which it then returns unchanged.
     """
-    if isinstance(basis, Basis):
-        return basis
-    if basis not in BASES:
-        raise ValueError(f"Unknown basis {basis!r}; expected one of {sorted(BASES)}.")
     params = dict(basis_params or {})
-    try:
-        return BASES[basis](n_basis, **params)
-    except TypeError as exc:
-        raise ValueError(
-            f"Invalid basis_params {params} for basis {basis!r}: {exc}"
-        ) from exc
+    linear = params.pop("linear", False)
+    if not isinstance(linear, (bool, np.bool_)):
+        raise ValueError(f"basis_params['linear'] must be a bool, got {linear!r}.")
+    if isinstance(basis, Basis):
+        built = basis
+    elif basis not in BASES:
+        raise ValueError(f"Unknown basis {basis!r}; expected one of {sorted(BASES)}.")
+    else:
+        try:
+            built = BASES[basis](n_basis, **params)
+        except TypeError as exc:
+            raise ValueError(
+                f"Invalid basis_params {params} for basis {basis!r}: {exc}"
+            ) from exc
+    if linear and not holds_linear_term(built):
+        return WithLinear(built)
+    return built

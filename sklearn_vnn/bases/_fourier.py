@@ -3,6 +3,7 @@
 import numpy as np
 
 from sklearn_vnn.bases._base import Basis
+from sklearn_vnn.bases._ranges import rescaled
 from sklearn_vnn.bases._writing import times
 
 
@@ -61,6 +62,30 @@ class FourierBasis(Basis):
 
     def roughness(self):
         return self.orders().astype(float) ** 2
+
+    def with_range(self, lo, hi):
+        """Give the same family on a design range covering ``[lo, hi]``.
+
+        The family is centred on 0: its new range is ``[-scale, scale]``
+        with ``scale = max(|lo|, |hi|)``, and the frequency
+        scales with it (the period keeps its size relative to the range).
+
+        Parameters
+        ----------
+        lo, hi : float
+            The range to cover, ``lo < hi``.
+
+        Returns
+        -------
+        basis : FourierBasis
+            A copy with the new ``scale``.
+        """
+        return rescaled(
+            self,
+            lo,
+            hi,
+            frequency=lambda old, new: self.frequency * old / new,
+        )
 
     def _fill(self, z, need_slope):
         """``sin(kwz), cos(kwz)`` for k = 1..K, K = ceil(M / 2): shape (2K,) + z.shape.
