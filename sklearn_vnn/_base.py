@@ -29,6 +29,7 @@ from sklearn_vnn._recovery import (
     snapshot,
     warn_if_no_better_than_constant,
 )
+from sklearn_vnn._refine import adapt_ranges, change_basis
 from sklearn_vnn._solvers import SOLVERS
 from sklearn_vnn.bases import BASES, Basis, make_basis
 
@@ -79,6 +80,7 @@ class BaseVNN(CallbackSupportMixin, BaseEstimator, ABC):
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "n_init": [Interval(Integral, 1, None, closed="left")],
+        "adapt_range": ["boolean"],
     }
 
     @abstractmethod
@@ -116,6 +118,7 @@ class BaseVNN(CallbackSupportMixin, BaseEstimator, ABC):
         n_iter_no_change,
         max_fun,
         n_init,
+        adapt_range,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.basis = basis
@@ -149,6 +152,7 @@ class BaseVNN(CallbackSupportMixin, BaseEstimator, ABC):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.n_init = n_init
+        self.adapt_range = adapt_range
 
     # ------------------------------------------------------------------
     # set-up
@@ -260,24 +264,54 @@ class BaseVNN(CallbackSupportMixin, BaseEstimator, ABC):
             dtype,
         )
 
-    def _check_warm_layout(self, layer_units):
+    def _check_warm_layout(self, layer_units, X, incremental):
+        """A warm start keeps the network; a new basis (the refinement
+        ladder, see ``_refine.py``) is projected onto, in ``fit`` only."""
         if list(layer_units) != self._layout.layer_units:
             raise ValueError(
                 "The network shape changed since the last fit: layer sizes "
                 f"{self._layout.layer_units} before, {list(layer_units)} now. "
                 "Set warm_start=False (or refit) to train a new network."
             )
-        basis = make_basis(self.basis, self.n_basis, self.basis_params)
         if (
-            basis != self.basis_
-            or self.activation_scope != self._layout.scope
+            self.activation_scope != self._layout.scope
             or self.learn_output_activation != self._layout.learn_output
         ):
             raise ValueError(
-                "basis, n_basis, basis_params, activation_scope and "
-                "learn_output_activation cannot change between warm-started "
-                "fits or partial_fit calls. Set warm_start=False to refit."
+                "activation_scope and learn_output_activation cannot change "
+                "between warm-started fits or partial_fit calls. Set "
+                "warm_start=False to refit."
             )
+        if make_basis(self.basis, self.n_basis, self.basis_params) == self.basis_:
+            return
+        if incremental:
+            raise ValueError(
+                "basis, n_basis and basis_params cannot change between "
+                "partial_fit calls; a warm-started fit projects the learned "
+                "activations onto a new basis."
+            )
+        self._change_basis(X)
+
+    def _change_basis(self, X):
+        """The refinement ladder: every activation projected onto the basis
+        the parameters now name (``_refine.change_basis``)."""
+        basis, hidden_C, output_C, centre = change_basis(self, X)
+        self._layout = _network.Layout(
+            self._layout.layer_units,
+            basis.n_basis,
+            self.activation_scope,
+            self.learn_output_activation,
+        )
+        self.basis_ = basis
+        theta = self._layout.pack(
+            self.coefs_, self.intercepts_, hidden_C, output_C, X.dtype
+        )
+        self._bind(theta)
+        n_hidden = len(hidden_C)
+        self.activation_init_coefs_ = [np.asarray(C) for C in centre[:n_hidden]]
+        self._activation_centre = np.concatenate([np.ravel(C) for C in centre])
+        # the optimiser's moments belong to the old parameters
+        vars(self).pop("_optimizer", None)
 
     # ------------------------------------------------------------------
     # training
@@ -310,12 +344,16 @@ class BaseVNN(CallbackSupportMixin, BaseEstimator, ABC):
         layer_units = [X.shape[1]] + hidden + [y.shape[1]]
         self._random_state = check_random_state(self.random_state)
         if not first_pass:
-            self._check_warm_layout(layer_units)
+            self._check_warm_layout(layer_units, X, incremental)
+            if self.adapt_range and not incremental:
+                self._adapt_range(X)
             return self._train(X, y, sample_weight, incremental)
         best, best_loss = None, np.inf
         for _ in range(self.n_init):
             # each start draws from the same random state, in turn
             self._initialize(y, layer_units, X.dtype)
+            if self.adapt_range:
+                self._adapt_range(X)
             self._train(X, y, sample_weight, incremental)
             if self.n_init > 1 and (best is None or self.loss_ < best_loss):
                 best, best_loss = snapshot(self), self.loss_
@@ -323,6 +361,12 @@ class BaseVNN(CallbackSupportMixin, BaseEstimator, ABC):
             restore(self, best)
             self._bind(self._pack_current(X.dtype))
         return self
+
+    def _adapt_range(self, X):
+        """Each layer's pre-activations onto the basis's design range
+        (``_refine.adapt_ranges``), the network's function kept."""
+        self._bind(self._pack_current(X.dtype))
+        adapt_ranges(self, X)
 
     def _train(self, X, y, sample_weight, incremental):
         """Run the solver on the current parameters, and check the result."""

@@ -159,7 +159,12 @@ class VNNRegressor(RegressorMixin, BaseVNN):
         Whether to print the loss after every iteration.
 
     warm_start : bool, default=False
-        Reuse the previous solution as the start of the next ``fit``.
+        Reuse the previous solution as the start of the next ``fit``. If
+        ``basis``, ``n_basis`` or ``basis_params`` changed since, every
+        learned activation is first projected onto the new basis by least
+        squares (over the range of its training pre-activations): a
+        refinement ladder, say ``n_basis`` 4, then 8, then 16, as KAN
+        refines its grid.
 
     momentum : float, default=0.9
         Momentum of 'sgd', in [0, 1].
@@ -202,6 +207,20 @@ class VNNRegressor(RegressorMixin, BaseVNN):
         random starts of a (2, 1) network did on ``exp(sin(pi x) + y**2)``),
         and restarts are cheap there. Only a fresh fit restarts: a warm
         start or ``partial_fit`` continues the current model.
+
+    adapt_range : bool, default=False
+        At the start of every ``fit`` (after the initialisation, and on a
+        warm start; not in ``partial_fit``), map each hidden layer's
+        pre-activations (each neuron's, in 'neuron' scope) onto the basis's
+        design range: the 1st-99th percentiles, widened by 10% of their
+        width on each side, go to ``basis_.design_range()``. The map is
+        folded into the layer's weights and intercepts, and the
+        coefficients are re-projected by least squares so that the network
+        is unchanged where the old and new ranges overlap (exactly, for
+        'polynomial'), as KAN updates its grid to its samples' percentiles.
+        Worth it where the activation's shape matters far out (function
+        fitting with 'polynomial', 'bspline', 'gaussian'); off by default,
+        which keeps the start MLP's.
 
     Attributes
     ----------
@@ -361,6 +380,7 @@ class VNNRegressor(RegressorMixin, BaseVNN):
         n_iter_no_change=10,
         max_fun=15000,
         n_init=1,
+        adapt_range=False,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -395,6 +415,7 @@ class VNNRegressor(RegressorMixin, BaseVNN):
             n_iter_no_change=n_iter_no_change,
             max_fun=max_fun,
             n_init=n_init,
+            adapt_range=adapt_range,
         )
 
     def _validate_input(self, X, y, incremental, reset):
