@@ -48,6 +48,11 @@ class Solver:
 
     def __init__(self, estimator):
         self.est = estimator
+        #: the iterations this call may run (``max_iter``, or a stage's share
+        #: of it when ``adapt_range`` stages a full-batch fit)
+        self.budget = estimator.max_iter
+        #: whether the last call met its tolerances
+        self.converged = False
 
     def max_iterations(self, incremental):
         """The most iterations one call may run (the callbacks' subtasks)."""

@@ -72,7 +72,7 @@ class LBFGSSolver(Solver):
                     callback=report,
                     options={
                         "maxfun": est.max_fun,
-                        "maxiter": est.max_iter,
+                        "maxiter": self.budget,
                         "gtol": est.tol,
                         # a small tol asks for a precise fit; the default
                         # keeps scipy's ftol, as MLP
@@ -87,7 +87,8 @@ class LBFGSSolver(Solver):
             est.n_iter_ = report.n_iter - 1
             est.loss_ = tracker.fun if tracker.x is not None else np.nan
             return
-        est.n_iter_ = int(min(res.nit, est.max_iter))
+        est.n_iter_ = int(min(res.nit, self.budget))
+        self.converged = res.status == 0
         callbacks.close()
         if not (res.fun <= tracker.fun and np.isfinite(res.x).all()):
             # scipy ended on a step where the loss is not finite: that point

@@ -50,7 +50,7 @@ class LMSolver(Solver):
             res = fit_least_squares(
                 residuals,
                 theta[:n_train].astype(np.float64),
-                max_nfev=min(est.max_iter, est.max_fun),
+                max_nfev=min(self.budget, est.max_fun),
                 ftol=tol,
                 xtol=tol,
                 gtol=tol,
@@ -69,9 +69,10 @@ class LMSolver(Solver):
             theta[:n_train] = res.x
         est.n_iter_ = int(res.njev if res.njev is not None else res.nfev)
         est.loss_ = float(res.cost)
+        self.converged = res.status > 0  # 1-4: a tolerance was met
         if res.status == 0:
             warnings.warn(
-                f"lm reached max_iter={est.max_iter} evaluations without "
+                f"lm reached its budget of {self.budget} evaluations without "
                 f"converging ({res.message}). Increase max_iter.",
                 ConvergenceWarning,
             )
