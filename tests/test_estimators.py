@@ -199,9 +199,13 @@ def test_warm_start_continues():
     assert reg.loss_ < first
     cold = _quiet_fit(VNNRegressor(**kw), DIAB_X, DIAB_Y)
     assert cold.loss_ == pytest.approx(first)
-    reg.set_params(n_basis=4)
+    reg.set_params(activation_scope="neuron")
     with pytest.raises(ValueError, match="cannot change"):
         reg.fit(DIAB_X, DIAB_Y)
+    # a new basis size is the refinement ladder (tests/test_refine.py)
+    reg.set_params(activation_scope="layer", n_basis=4)
+    _quiet_fit(reg, DIAB_X, DIAB_Y)
+    assert reg.activation_coefs_[0].shape == (4,)
     reg.set_params(n_basis=8, hidden_layer_sizes=(9,))
     with pytest.raises(ValueError, match="shape changed"):
         reg.fit(DIAB_X, DIAB_Y)
