@@ -43,8 +43,6 @@ import numpy as np
 MARGIN = 0.5
 #: the share of out-of-range rows above which predictions warn
 MIN_SHARE = 0.02
-# rows of the training data the bounds are recorded on (as the ranges)
-_MAX_ROWS = 1000
 # pre-activations compared per block of rows
 _BLOCK_ELEMENTS = 2**18
 
@@ -80,27 +78,14 @@ def record_bounds(est, X):
     fingerprint : tuple of float
         :func:`fingerprint` of the parameters they belong to.
     """
-    from sklearn_vnn import _network
+    from sklearn_vnn._ranges import preactivation_pass
 
-    n_samples = X.shape[0]
-    if n_samples > _MAX_ROWS:
-        X = X[np.linspace(0, n_samples - 1, _MAX_ROWS).round().astype(int)]
     bounds = []
 
     def record(layer, Z):
         bounds.append(np.column_stack([Z.min(axis=0), Z.max(axis=0)]).astype(float))
 
-    with np.errstate(over="ignore", invalid="ignore"):
-        _network.forward(
-            X,
-            est.coefs_,
-            est.intercepts_,
-            est.activation_coefs_,
-            est.output_activation_coefs_,
-            est.basis_,
-            need_backward=False,
-            on_preactivation=record,
-        )
+    preactivation_pass(est, X, record)
     return bounds, fingerprint(est)
 
 

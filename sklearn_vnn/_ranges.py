@@ -30,12 +30,36 @@ def _range_of(Z, scope):
     return np.percentile(Z, _RANGE_PERCENTILES, axis=0).T.astype(np.float64)
 
 
+def preactivation_pass(est, X, on_preactivation):
+    """One forward pass over at most 1000 evenly spaced rows of ``X`` (no
+    random numbers drawn), calling ``on_preactivation(layer, Z)`` with each
+    hidden layer's pre-activations; returns the predictions (after the
+    link) for those rows."""
+    n_samples = X.shape[0]
+    if n_samples > _RANGE_MAX_ROWS:
+        rows = np.linspace(0, n_samples - 1, _RANGE_MAX_ROWS).round().astype(int)
+        X = X[rows]
+    # huge inputs may overflow Z to inf; percentiles of inf are inf, quietly
+    with np.errstate(over="ignore", invalid="ignore"):
+        G, _ = _network.forward(
+            X,
+            est.coefs_,
+            est.intercepts_,
+            est.activation_coefs_,
+            est.output_activation_coefs_,
+            est.basis_,
+            need_backward=False,
+            on_preactivation=on_preactivation,
+        )
+        return LINKS[est.out_activation_].inverse(G)
+
+
 def ranges_and_output(est, X):
     """Pre-activation ranges and network output from one forward pass.
 
-    The pass runs on at most 1000 rows of ``X`` (evenly spaced, so no
-    random numbers are drawn) with the estimator's current parameters; the
-    ranges are taken from each hidden layer's ``Z`` as the pass goes.
+    The pass runs on at most 1000 rows of ``X`` (:func:`preactivation_pass`)
+    with the estimator's current parameters; the ranges are taken from each
+    hidden layer's ``Z`` as the pass goes.
 
     Parameters
     ----------
@@ -52,26 +76,10 @@ def ranges_and_output(est, X):
     output : ndarray of shape (n_rows, n_outputs)
         The network's predictions (after the link) for those rows.
     """
-    n_samples = X.shape[0]
-    if n_samples > _RANGE_MAX_ROWS:
-        rows = np.linspace(0, n_samples - 1, _RANGE_MAX_ROWS).round().astype(int)
-        X = X[rows]
     ranges = []
 
     def record(layer, Z):
         ranges.append(_range_of(Z, est.activation_scope))
 
-    # huge inputs may overflow Z to inf; percentiles of inf are inf, quietly
-    with np.errstate(over="ignore", invalid="ignore"):
-        G, _ = _network.forward(
-            X,
-            est.coefs_,
-            est.intercepts_,
-            est.activation_coefs_,
-            est.output_activation_coefs_,
-            est.basis_,
-            need_backward=False,
-            on_preactivation=record,
-        )
-        output = LINKS[est.out_activation_](G)
+    output = preactivation_pass(est, X, record)
     return ranges, output

@@ -26,32 +26,19 @@ reproduce a given activation ``F`` on an interval (``bases.reproject`` and
 
 import numpy as np
 
-from sklearn_vnn import _network
+from sklearn_vnn._ranges import preactivation_pass
 from sklearn_vnn.bases import make_basis, reproject
 
 # the share of the percentile range added on each side before mapping it
 # onto the design range: the tails beyond the 1st and 99th percentiles
 _WIDEN = 0.1
-_MAX_ROWS = 1000
 _GRID = 256
 
 
 def hidden_preactivations(est, X):
     """Each hidden layer's pre-activations on at most 1000 rows of ``X``."""
-    if X.shape[0] > _MAX_ROWS:
-        X = X[np.linspace(0, X.shape[0] - 1, _MAX_ROWS).round().astype(int)]
     out = []
-    with np.errstate(over="ignore", invalid="ignore"):
-        _network.forward(
-            X,
-            est.coefs_,
-            est.intercepts_,
-            est.activation_coefs_,
-            est.output_activation_coefs_,
-            est.basis_,
-            need_backward=False,
-            on_preactivation=lambda layer, Z: out.append(np.array(Z, dtype=float)),
-        )
+    preactivation_pass(est, X, lambda layer, Z: out.append(np.array(Z, dtype=float)))
     return out
 
 
