@@ -60,14 +60,20 @@ def test_sklearn_compatible_every_basis(estimator, check):
 
 
 # 'lm' stores the dense Jacobian and solves with it: it is for small
-# networks (see its docstring), hence hidden_layer_sizes=(10,) here
-@parametrize_with_checks(
-    [
-        VNNRegressor(
-            hidden_layer_sizes=(10,), max_iter=100, solver="lm", activation_scope=scope
-        )
-        for scope in ("layer", "neuron")
-    ]
-)
+# networks (see its docstring), hence hidden_layer_sizes=(10,) here; the
+# layer scope runs always, the neuron scope in the thorough run
+def _lm(scope):
+    return VNNRegressor(
+        hidden_layer_sizes=(10,), max_iter=100, solver="lm", activation_scope=scope
+    )
+
+
+@parametrize_with_checks([_lm("layer")])
 def test_sklearn_compatible_lm(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.slow
+@parametrize_with_checks([_lm("neuron")])
+def test_sklearn_compatible_lm_neuron(estimator, check):
     check(estimator)
