@@ -118,6 +118,16 @@ def _tuned_section(stats, context):
         f"Tuned: VNN learned >= the best MLP on {n_mlp} of {len(datasets)} "
         "data sets (target: 5 of 7)"
     )
+    pair = [c for c in ("MLP relu", "MLP tanh") if c in contestants]
+    if pair and len(pair) < sum("MLP" in c for c in contestants):
+        n_pair = sum(
+            stats[("tuned", d, "VNN learned")]["mean"]
+            >= _best_mlp(stats, "tuned", d, pair)
+            for d in datasets
+        )
+        summary += (
+            f"; >= the better of {' and '.join(pair)} on {n_pair} of {len(datasets)}"
+        )
     if both:
         n_frozen = sum(
             stats[("tuned", d, "VNN learned")]["mean"]
