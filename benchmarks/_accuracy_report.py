@@ -279,7 +279,7 @@ def plot(rows, path):
 
     stats = aggregate(rows)
     tables = [t for t in ("tuned", "defaults") if any(k[0] == t for k in stats)]
-    fig, axes = plt.subplots(len(tables), 1, figsize=(13, 4 * len(tables)))
+    fig, axes = plt.subplots(len(tables), 1, figsize=(14, 4 * len(tables)))
     for ax, table in zip(np.atleast_1d(axes), tables):
         datasets, contestants = _columns(stats, table)
         width = 0.8 / len(contestants)
@@ -301,7 +301,7 @@ def plot(rows, path):
         ax.set_xticklabels(datasets)
         ax.set_ylabel("accuracy / R^2 (outer folds)")
         ax.set_title(table, fontsize=9)
-        ax.legend(fontsize=7, ncol=4, loc="lower right", frameon=False)
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
