@@ -30,8 +30,9 @@ alternatives to them (activation_init 'tanh'/'relu' x activation_alpha
 1, 10, 100), so that the package default is chosen from evidence.
 
 Run ``python benchmarks/bench_accuracy.py`` (both tables; ``--table`` picks
-one, ``--n-jobs`` evaluates outer folds in parallel; 15 to 30 minutes on two
-shared cores) or ``--quick`` for a smoke run of a few seconds. Results go to
+one, ``--n-jobs`` evaluates outer folds in parallel; 4 to 8 minutes with
+``--n-jobs 2`` on two shared cores) or ``--quick`` for a smoke run of a few
+seconds. Results go to
 ``benchmarks/results/accuracy.md`` and ``accuracy.png``.
 """
 
