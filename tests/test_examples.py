@@ -27,6 +27,7 @@ def test_there_are_examples():
         "plot_metadata_routing.py",
         "plot_dask_ml.py",
         "plot_skops_persistence.py",
+        "plot_function_fitting.py",
     } <= names
 
 
