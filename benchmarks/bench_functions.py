@@ -14,16 +14,20 @@ targets are
 Contestants:
 
 * VNN: the estimator parameters in :data:`VNN_CONFIGS` (a list of dicts,
-  over :data:`VNN_DEFAULTS`; add e.g. ``dict(solver='lm', ...)`` to
-  compare another solver). Each is fitted with ``random_state`` in
-  ``--seeds`` (default 0..4) and reported by its median test RMSE (and the
-  median fit time); the per-seed spread has its own table.
+  over :data:`VNN_DEFAULTS`): four general configurations that run on
+  every function, and one precise recipe per function (Levenberg-Marquardt
+  to ``tol=1e-15``, the 'polynomial' basis, ``adapt_range``, ``n_init``
+  restarts), limited to it by the dict's ``functions`` key. Each is fitted
+  with ``random_state`` in ``--seeds`` (default 0..4) and reported by its
+  median test RMSE (and the median fit time, restarts included); the
+  per-seed spread has its own table.
 * MLP with 'relu' and 'tanh', each with 'lbfgs' and 'adam', over sizes
   that reach well beyond the VNN parameter counts (one seed, ``--seed``).
 * pykan (Liu et al.'s KAN), when ``kan`` and ``torch`` import
   (``pip install -r benchmarks/requirements-kan.txt``; a benchmark-only
-  dependency): width ``[d, 5, 1]``, and ``[4, 4, 2, 1]`` (the width of
-  pykan's and the KAN paper's example of this function) for the 4-D one;
+  dependency; the code is in ``_kan.py``): width ``[d, 5, 1]``, and
+  ``[4, 4, 2, 1]`` (the width of pykan's and the KAN paper's example of
+  this function) for the 4-D one;
   cubic splines on a grid refined 5 -> 10 -> 20, each stage trained by
   pykan's LBFGS for ``--kan-steps`` steps (200 as in pykan's
   function-fitting tutorial), in float64 with a fixed seed. Its parameter
