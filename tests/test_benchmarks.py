@@ -1,6 +1,7 @@
 """Smoke tests of the benchmark scripts: their ``--quick`` mode runs and
 writes a results page with the expected tables."""
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,21 @@ def test_bench_functions_quick(tmp_path):
         params, rmse = r.split("|")[3:5]
         assert int(params) > 0
         assert 0.0 < float(rmse) < 10.0
+
+
+def test_bench_functions_recipes_name_known_functions(monkeypatch):
+    # every precise recipe runs on functions of the script, each function
+    # has one, and the general configurations run everywhere
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    spec = importlib.util.spec_from_file_location(
+        "bench_functions", BENCHMARKS / "bench_functions.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    configs = bench.vnn_configs(quick=False)
+    recipes = [only for _, _, only in configs if only is not None]
+    assert recipes and all(set(only) <= set(bench.FUNCTIONS) for only in recipes)
+    assert set(bench.FUNCTIONS) == {name for only in recipes for name in only}
+    assert any(only is None for _, _, only in configs)
+    for _, params, _ in configs:
+        assert "functions" not in params and "label" not in params
