@@ -120,3 +120,33 @@ def test_partial_fit_still_refuses_a_new_basis():
     est.set_params(n_basis=4)
     with pytest.raises(ValueError, match="partial_fit"):
         est.partial_fit(X, Y)
+
+
+def test_harmful_adaptations_are_undone_and_the_best_stage_kept():
+    """Two hidden layers of polynomials: refitting an activation beyond its
+    old range can blow the next layer up (the loss went from 0.03 to 2e5
+    and the fit ended at 1e13). Such an adaptation is undone, and the model
+    keeps its best stage."""
+    rng = np.random.RandomState(0)
+    X4 = rng.uniform(-1, 1, (400, 4))
+    r12, r34 = X4[:, 0] ** 2 + X4[:, 1] ** 2, X4[:, 2] ** 2 + X4[:, 3] ** 2
+    y4 = np.exp((np.sin(np.pi * r12) + np.sin(np.pi * r34)) / 2)
+    est = VNNRegressor(
+        hidden_layer_sizes=(4, 4),
+        activation_scope="neuron",
+        basis="polynomial",
+        solver="lm",
+        max_iter=100,
+        tol=1e-15,
+        activation_alpha=0.0,
+        alpha=0.0,
+        random_state=0,
+        adapt_range=True,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X4, y4)
+    assert est.loss_ < 0.5 * np.var(y4)
+    theta = est._pack_current(np.float64)
+    loss = est._objective(theta, np.zeros_like(theta), X4, y4.reshape(-1, 1), None)
+    assert loss == pytest.approx(est.loss_, rel=1e-9)
