@@ -261,3 +261,45 @@ def test_lm_pads_when_there_are_fewer_residuals_than_parameters():
     np.testing.assert_allclose(res.fun, r)
     assert res.cost == pytest.approx(0.5 * r @ r, rel=1e-12)
     assert res.cost < 0.5 * np.sum(residuals(start)[0] ** 2)
+
+
+@pytest.mark.parametrize("scope", ["layer", "neuron"])
+def test_estimator_lm_student_recovers_its_teacher(scope):
+    """The estimator end to end: a student of the teacher's architecture,
+    warm-started near the teacher's parameters and fitted with
+    solver='lm' on the teacher's outputs, reaches a training RMSE of 1e-8."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklearn_vnn import VNNRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1.0, 1.0, (200, 2))
+    kw = dict(
+        hidden_layer_sizes=(3,),
+        basis="polynomial",
+        n_basis=5,
+        activation_scope=scope,
+        activation_init="random",
+        alpha=0.0,
+        activation_alpha=0.0,
+        random_state=1,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        teacher = VNNRegressor(solver="lbfgs", max_iter=1, **kw).fit(X, X[:, 0])
+        y = teacher.predict(X)
+        student = VNNRegressor(solver="lbfgs", max_iter=1, **kw).fit(X, y)
+    arrays = ("coefs_", "intercepts_", "activation_coefs_")
+    for name in arrays:
+        setattr(
+            student,
+            name,
+            [a + 1e-2 * rng.normal(size=a.shape) for a in getattr(teacher, name)],
+        )
+    start = np.sqrt(np.mean((student.predict(X) - y) ** 2))
+    assert start > 1e-4
+    student.set_params(warm_start=True, solver="lm", max_iter=300, tol=1e-15)
+    student.fit(X, y)
+    assert np.sqrt(np.mean((student.predict(X) - y) ** 2)) <= 1e-8
