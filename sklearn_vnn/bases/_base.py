@@ -283,6 +283,27 @@ class Basis:
         return np.moveaxis(dphi, 0, -1)
 
     # -- fitting a target function --------------------------------------
+    def with_range(self, lo, hi):
+        """Give the same family on a design range covering ``[lo, hi]``.
+
+        The default family is centred on 0: its new range is ``[-scale,
+        scale]`` with ``scale = max(|lo|, |hi|)``; families with a
+        frequency or a domain of their own override this.
+
+        Parameters
+        ----------
+        lo, hi : float
+            The range to cover, ``lo < hi``.
+
+        Returns
+        -------
+        basis : Basis
+            A copy with the new ``scale``.
+        """
+        from sklearn_vnn.bases._ranges import rescaled  # it builds on Basis
+
+        return rescaled(self, lo, hi)
+
     def design_range(self):
         """Give the range where initial activations are fitted.
 

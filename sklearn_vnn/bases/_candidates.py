@@ -6,7 +6,6 @@ import numpy as np
 
 from sklearn_vnn.bases._activations import ACTIVATIONS, CANDIDATE_FUNCTIONS
 from sklearn_vnn.bases._base import Basis
-from sklearn_vnn.bases._ranges import rescaled
 
 
 class CandidateBasis(Basis):
@@ -88,25 +87,6 @@ class CandidateBasis(Basis):
             coef[self.functions.index(name)] = 1.0
             return coef
         return super().initial_coefficients(name, random_state)
-
-    def with_range(self, lo, hi):
-        """Give the same family on a design range covering ``[lo, hi]``.
-
-        The family is centred on 0: its new range is ``[-scale, scale]``
-        with ``scale = max(|lo|, |hi|)`` (where ``activation_init`` is
-        fitted; the functions themselves do not change).
-
-        Parameters
-        ----------
-        lo, hi : float
-            The range to cover, ``lo < hi``.
-
-        Returns
-        -------
-        basis : CandidateBasis
-            A copy with the new ``scale``.
-        """
-        return rescaled(self, lo, hi)
 
     def numpy_terms(self, x):
         # each activation's numpy expression, from the table

@@ -3,7 +3,6 @@
 import numpy as np
 
 from sklearn_vnn.bases._base import Basis
-from sklearn_vnn.bases._ranges import rescaled
 from sklearn_vnn.bases._writing import shifted, times
 
 
@@ -36,25 +35,6 @@ class _CentredBasis(Basis):
 
     def roughness(self):
         return np.diag(self.penalty_matrix()).copy()
-
-    def with_range(self, lo, hi):
-        """Give the same family on a design range covering ``[lo, hi]``.
-
-        The family is centred on 0: its new range is ``[-scale, scale]``
-        with ``scale = max(|lo|, |hi|)`` (the centres and widths
-        scale with it).
-
-        Parameters
-        ----------
-        lo, hi : float
-            The range to cover, ``lo < hi``.
-
-        Returns
-        -------
-        basis : Basis
-            A copy with the new ``scale``.
-        """
-        return rescaled(self, lo, hi)
 
     def penalty_matrix(self):
         _, h = self._geometry()

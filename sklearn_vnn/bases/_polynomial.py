@@ -4,7 +4,6 @@ import numpy as np
 from numpy.polynomial import chebyshev, legendre
 
 from sklearn_vnn.bases._base import Basis
-from sklearn_vnn.bases._ranges import rescaled
 from sklearn_vnn.bases._writing import times
 
 
@@ -18,24 +17,6 @@ class _MappedPolynomialBasis(Basis):
 
     def roughness(self):
         return np.arange(self.n_basis, dtype=float) ** 2
-
-    def with_range(self, lo, hi):
-        """Give the same family on a design range covering ``[lo, hi]``.
-
-        The family is centred on 0: its new range is ``[-scale, scale]``
-        with ``scale = max(|lo|, |hi|)``.
-
-        Parameters
-        ----------
-        lo, hi : float
-            The range to cover, ``lo < hi``.
-
-        Returns
-        -------
-        basis : Basis
-            A copy with the new ``scale``.
-        """
-        return rescaled(self, lo, hi)
 
     def _recurrence(self, u, phi, dphi):
         """Fill ``phi[k] = p_k(u)`` and ``dphi[k] = p_k'(u)`` (dphi may be None)."""
