@@ -7,7 +7,9 @@ made-up timings); the benchmark itself is too slow for a test.
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 
 PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_speed.py"
 
@@ -20,44 +22,105 @@ def bench():
     return module
 
 
-def _row(dtype, scope, vnn_fit, fit_ratio, pred_ratio, vnn_mem):
-    return dict(
-        dtype=dtype,
-        basis="fourier",
-        M=8,
-        scope=scope,
-        mlp_fit=1.0,
-        vnn_fit=vnn_fit,
-        fit_ratio=fit_ratio,
-        mlp_pred=1.0,
-        vnn_pred=pred_ratio,
-        pred_ratio=pred_ratio,
-        vnn_mem=vnn_mem,
-        mlp_mem=100.0,
-    )
+def _row(dtype, scope, epoch_ratio, pred_ratio, vnn_mem, scaling=(1.6, 1.5)):
+    row = dict(dtype=dtype, basis="fourier", M=8, scope=scope)
+    for what, ratio in (("epoch", epoch_ratio), ("predict", pred_ratio)):
+        row.update(
+            {
+                f"{what}_mlp": 1.0,
+                f"{what}_vnn": ratio,
+                f"{what}_ratio": ratio,
+                f"{what}_cpu_mlp": 2.0,
+                f"{what}_cpu_vnn": 2.0 * ratio,
+                f"{what}_cpu_ratio": ratio,
+                f"{what}_scaling_vnn": scaling[0],
+                f"{what}_scaling_mlp": scaling[1],
+            }
+        )
+    row["mem_vnn"], row["mem_mlp"] = vnn_mem, 100.0
+    return row
 
 
-def test_paired_times_alternate_and_take_medians(bench):
+def test_paired_alternates_and_takes_medians(bench):
     calls = []
-    first, second = (lambda: calls.append(1)), (lambda: calls.append(2))
-    t1, t2, ratio = bench.paired_times(first, second, 5)
-    assert calls == [1, 2] * 5
-    assert t1 >= 0 and t2 >= 0 and ratio > 0
+
+    def first():
+        calls.append(1)
+        return np.array([1.0, 2.0])
+
+    def second():
+        calls.append(2)
+        return np.array([3.0, 2.0 * len(calls)])
+
+    out = bench.paired(first, second, 3)
+    assert calls == [1, 2] * 3
+    assert_allclose(out["first"], [1.0, 2.0])
+    assert_allclose(out["second"], [3.0, 8.0])  # cpu: 4, 8, 12
+    assert_allclose(out["ratio"], [3.0, 4.0])
+
+
+def test_epoch_time_is_a_difference_of_fits(bench, monkeypatch):
+    lengths = []
+
+    class Fake:
+        def __init__(self, max_iter):
+            self.max_iter = max_iter
+
+        def fit(self, X, y):
+            lengths.append(self.max_iter)
+
+    # a fake clock: set-up 5 s, then 2 s an epoch (wall), 1 s (cpu)
+    monkeypatch.setattr(
+        bench,
+        "timed",
+        lambda func: (func(), np.array([5.0 + 2 * lengths[-1], 1.0 * lengths[-1]]))[1],
+    )
+    assert_allclose(bench.epoch_time(Fake, None, None, (1, 3)), [2.0, 1.0])
+    assert lengths == [1, 3]
+
+
+def test_row_of_takes_wall_for_default_and_cpu_for_one_thread(bench):
+    def pair(first, second):
+        first, second = np.array(first), np.array(second)
+        return dict(first=first, second=second, ratio=second / first)
+
+    out = {
+        ("epoch", None): pair([1.0, 1.8], [1.2, 2.0]),
+        ("epoch", 1): pair([1.6, 1.5], [2.4, 2.25]),
+        ("predict", None): pair([1.0, 1.0], [1.1, 1.0]),
+        ("predict", 1): pair([1.0, 1.0], [1.1, 1.3]),
+    }
+    row = bench.row_of("float64", "fourier", 8, "layer", out, (100, 140))
+    assert row["epoch_ratio"] == pytest.approx(1.2)
+    assert row["epoch_cpu_ratio"] == pytest.approx(1.5)
+    assert row["epoch_scaling_mlp"] == pytest.approx(1.6)
+    assert row["epoch_scaling_vnn"] == pytest.approx(2.0)
+    assert row["predict_cpu_ratio"] == pytest.approx(1.3)
+    assert (row["mem_mlp"], row["mem_vnn"]) == (100, 140)
 
 
 def test_report_states_every_target(bench):
     rows = [
-        _row("float64", "layer", 3.0, 1.2, 1.4, 150.0),
-        _row("float64", "neuron", 4.0, 1.7, 1.2, 250.0),
-        _row("float32", "layer", 1.5, 1.0, 1.0, 100.0),
-        _row("float32", "neuron", 3.0, 1.0, 1.0, 100.0),
+        _row("float64", "layer", 1.1, 1.4, 150.0),
+        _row("float64", "neuron", 1.35, 1.2, 140.0, scaling=(1.2, 1.5)),
+        _row("float32", "layer", 1.0, 1.0, 100.0),
     ]
-    speedups = bench.float32_speedups(rows)
-    assert speedups == {("fourier", 8, "layer"): 2.0, ("fourier", 8, "neuron"): 4 / 3}
-    text = bench.report(rows, 5, "python benchmarks/bench_speed.py", "blas", "cpu")
-    assert "epoch ratio float64 fourier layer M=8: 1.20 (target <= 1.3): met" in text
-    assert "float64 fourier neuron M=8: 1.70 (target <= 1.6): **not met**" in text
-    assert "predict ratio float64 fourier layer M=8: 1.40" in text
-    assert "fit peak memory ratio float64 fourier neuron M=8: 2.50" in text
-    assert "float32 speed-up fourier neuron M=8: 1.33 (target >= 1.5): **not" in text
-    assert text.count("| float") == 4  # one table row per configuration
+    text = bench.report(rows, 5, "python benchmarks/bench_speed.py", "blas", "1.0")
+    assert "epoch ratio float64 fourier layer M=8: 1.10 (target <= 1.15): met" in text
+    assert "epoch ratio float64 fourier neuron M=8: 1.35 (target <= 1.3): **not" in text
+    assert (
+        "predict ratio float64 fourier layer M=8: 1.40 (target <= 1.2): **not" in text
+    )
+    assert (
+        "fit peak memory ratio float64 fourier layer M=8: 1.50 (target <= 1.5): met"
+        in text
+    )
+    assert (
+        "scaling VNN float64 fourier neuron M=8: 1.20 (target >= MLP's 1.50): **not"
+        in text
+    )
+    assert (
+        "epoch scaling VNN float64 fourier layer M=8: 1.60 (target >= MLP's 1.50): met"
+        in text
+    )
+    assert text.count("| float") == 6  # a row per configuration in both tables
