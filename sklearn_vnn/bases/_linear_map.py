@@ -20,27 +20,8 @@ import numpy as np
 from numpy.polynomial import chebyshev
 
 from sklearn_vnn.bases._base import Basis
+from sklearn_vnn.bases._polynomial import chebyshev_rows
 from sklearn_vnn.bases._writing import shifted, times
-
-
-def _chebyshev_rows(v, phi, dphi=None):
-    """Fill ``phi[k] = T_k(v)`` (and ``dphi[k] = T_k'(v)`` if given)."""
-    M = phi.shape[0]
-    phi[0] = 1.0
-    if dphi is not None:
-        dphi[0] = 0.0
-    if M > 1:
-        phi[1] = v
-        if dphi is not None:
-            dphi[1] = 1.0
-    two_v = 2.0 * v
-    for k in range(1, M - 1):
-        np.multiply(two_v, phi[k], out=phi[k + 1])
-        phi[k + 1] -= phi[k - 1]
-        if dphi is not None:
-            np.multiply(two_v, dphi[k], out=dphi[k + 1])
-            dphi[k + 1] += 2.0 * phi[k]
-            dphi[k + 1] -= dphi[k - 1]
 
 
 def _end_slopes(n_basis, sign):
@@ -174,7 +155,7 @@ class PolynomialBasis(Basis):
         v, w = self._mapped(z)
         T = np.empty((self.n_basis,) + z.shape, dtype=z.dtype)
         dT = np.empty_like(T)
-        _chebyshev_rows(v, T, dT)
+        chebyshev_rows(v, T, dT)
         # phi_k = T_k(v) + T_k'(v) w: w = 0 inside, T_k'(v) = T_k'(+-1) outside
         phi = T + dT * w
         if not derivative:
@@ -192,7 +173,7 @@ class PolynomialBasis(Basis):
         M = self.n_basis
         v, w = self._mapped(z.reshape(-1))
         rows = np.empty((M + 2 if need_slope else M, v.size), dtype=z.dtype)
-        _chebyshev_rows(v, rows)
+        chebyshev_rows(v, rows)
         outside = np.flatnonzero(w)
         if outside.size:
             # the tangent lines: k**2 w for odd k, k**2 |w| for even k

@@ -7,6 +7,28 @@ from sklearn_vnn.bases._base import Basis
 from sklearn_vnn.bases._writing import times
 
 
+def chebyshev_rows(v, phi, dphi=None):
+    """Fill ``phi[k] = T_k(v)`` (and ``dphi[k] = T_k'(v)`` if given):
+    ``T_{k+1} = 2v T_k - T_{k-1}``, ``T'_{k+1} = 2 T_k + 2v T'_k - T'_{k-1}``
+    (the tanh-mapped and the linear-map Chebyshev families share it)."""
+    M = phi.shape[0]
+    phi[0] = 1.0
+    if dphi is not None:
+        dphi[0] = 0.0
+    if M > 1:
+        phi[1] = v
+        if dphi is not None:
+            dphi[1] = 1.0
+    two_v = 2.0 * v
+    for k in range(1, M - 1):
+        np.multiply(two_v, phi[k], out=phi[k + 1])
+        phi[k + 1] -= phi[k - 1]
+        if dphi is not None:
+            np.multiply(two_v, dphi[k], out=dphi[k + 1])
+            dphi[k + 1] += 2.0 * phi[k]
+            dphi[k + 1] -= dphi[k - 1]
+
+
 class _MappedPolynomialBasis(Basis):
     """Polynomials ``p_k(u)`` of degree k = 0..M-1 in ``u = tanh(z / scale)``.
 
@@ -102,22 +124,7 @@ class ChebyshevBasis(_MappedPolynomialBasis):
     _derivative_series = staticmethod(chebyshev.chebder)
 
     def _recurrence(self, u, phi, dphi):
-        M = self.n_basis
-        phi[0] = 1.0
-        if dphi is not None:
-            dphi[0] = 0.0
-        if M > 1:
-            phi[1] = u
-            if dphi is not None:
-                dphi[1] = 1.0
-        two_u = 2.0 * u
-        for k in range(1, M - 1):
-            np.multiply(two_u, phi[k], out=phi[k + 1])
-            phi[k + 1] -= phi[k - 1]
-            if dphi is not None:
-                np.multiply(two_u, dphi[k], out=dphi[k + 1])
-                dphi[k + 1] += 2.0 * phi[k]
-                dphi[k + 1] -= dphi[k - 1]
+        chebyshev_rows(u, phi, dphi)
 
     def numpy_terms(self, x):
         # 1, u and np.cos(k*np.arccos(u)) for k >= 2: T_k(u) = cos(k arccos u)
