@@ -18,7 +18,11 @@ random_state, MLP with relu.
 * **Prediction**: ``predict`` on 100,000 rows drawn from digits, paired in
   the same way.
 * **Memory**: the peak of Python-traced allocations (``tracemalloc``; NumPy
-  reports its buffers to it) during a fresh one-epoch ``fit``.
+  reports its buffers to it) during a fresh one-epoch ``fit``. The numba
+  kernels' scratch rows (a few KiB per task, freed at once) are not traced.
+* **Kernels**: each configuration runs on the numba kernels (the 'fast'
+  extra) and on the NumPy path (``SKLEARN_VNN_KERNELS``), when numba is
+  installed; ``--kernels`` picks one.
 
 VNN runs at M = 8 (``--full``: M in {4, 8, 16}) in both activation
 scopes, with the Fourier and Chebyshev bases, in float64 and float32 (the
@@ -30,6 +34,7 @@ cores). It prints the rows as they come and writes
 """
 
 import argparse
+import importlib.util
 import os
 import platform
 import sys
@@ -58,6 +63,9 @@ RESULTS = Path(__file__).resolve().parent / "results" / "speed.md"
 TRAIN_TARGETS = {"layer": 1.15, "neuron": 1.3}
 PREDICT_TARGET = 1.2
 MEMORY_TARGET = 1.5
+
+# the activation's paths (sklearn_vnn._kernels): numba's when installed
+KERNELS = ("numba", "numpy") if importlib.util.find_spec("numba") else ("numpy",)
 
 
 def load_data(dtype):
@@ -208,6 +216,15 @@ def row_of(name, basis, M, scope, out, memory):
 
 def run(args):
     rows = []
+    for kernels in args.kernels:
+        os.environ["SKLEARN_VNN_KERNELS"] = kernels
+        for row in run_kernels(args):
+            rows.append({"kernels": kernels, **row})
+    return rows
+
+
+def run_kernels(args):
+    rows = []
     for dtype in args.dtype:
         X, y, X_pred = load_data(dtype)
         name = np.dtype(dtype).name
@@ -222,7 +239,8 @@ def run(args):
             row = row_of(name, basis, M, scope, out, memory)
             rows.append(row)
             print(
-                f"{name:8s} {basis:10s} M={M:<3d} {scope:7s} "
+                f"{os.environ['SKLEARN_VNN_KERNELS']:6s} {name:8s} {basis:10s} "
+                f"M={M:<3d} {scope:7s} "
                 f"epoch {row['epoch_vnn']:.3f}/{row['epoch_mlp']:.3f}s "
                 f"= {row['epoch_ratio']:.2f} (1-thread cpu "
                 f"{row['epoch_cpu_ratio']:.2f})  predict "
@@ -245,14 +263,15 @@ def _mib(n):
 def tables(rows):
     """The markdown tables of the rows (default threads, one thread)."""
     lines = [
-        "| dtype | basis | M | scope | epoch VNN / MLP (s) | ratio | "
+        "| kernels | dtype | basis | M | scope | epoch VNN / MLP (s) | ratio | "
         "1-thread CPU ratio | predict VNN / MLP (s) | ratio | 1-thread CPU "
         "ratio | fit peak VNN / MLP (MiB) | ratio |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- " * 13 + "|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['dtype']} | {r['basis']} | {r['M']} | {r['scope']} | "
+            f"| {r['kernels']} | {r['dtype']} | {r['basis']} | {r['M']} | "
+            f"{r['scope']} | "
             f"{r['epoch_vnn']:.3f} / {r['epoch_mlp']:.3f} | "
             f"{r['epoch_ratio']:.2f} | {r['epoch_cpu_ratio']:.2f} | "
             f"{r['predict_vnn']:.3f} / {r['predict_mlp']:.3f} | "
@@ -265,13 +284,14 @@ def tables(rows):
         "Scaling from one thread to the default (one-thread wall time over "
         "default-thread wall time; above 1 is a speed-up):",
         "",
-        "| dtype | basis | M | scope | epoch VNN | epoch MLP | predict VNN | "
-        "predict MLP |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| kernels | dtype | basis | M | scope | epoch VNN | epoch MLP | "
+        "predict VNN | predict MLP |",
+        "| --- " * 9 + "|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['dtype']} | {r['basis']} | {r['M']} | {r['scope']} | "
+            f"| {r['kernels']} | {r['dtype']} | {r['basis']} | {r['M']} | "
+            f"{r['scope']} | "
             f"{r['epoch_scaling_vnn']:.2f} | {r['epoch_scaling_mlp']:.2f} | "
             f"{r['predict_scaling_vnn']:.2f} | {r['predict_scaling_mlp']:.2f} |"
         )
@@ -284,7 +304,7 @@ def targets(rows):
     for r in rows:
         if r["M"] != 8:
             continue
-        tag = f"{r['dtype']} {r['basis']} {r['scope']} M=8"
+        tag = f"{r['kernels']} {r['dtype']} {r['basis']} {r['scope']} M=8"
         limit = TRAIN_TARGETS[r["scope"]]
         checks = [
             ("epoch ratio", r["epoch_ratio"], f"<= {limit}", r["epoch_ratio"] <= limit),
@@ -362,6 +382,13 @@ def main(argv=None):
         default=("float64", "float32"),
         choices=("float64", "float32"),
         help="the input dtypes to time",
+    )
+    parser.add_argument(
+        "--kernels",
+        nargs="+",
+        default=KERNELS,
+        choices=("numba", "numpy"),
+        help="the activation paths to time (default: those installed)",
     )
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats")
     parser.add_argument(

@@ -36,6 +36,8 @@ from scipy import sparse
 from sklearn.utils.extmath import safe_sparse_dot
 from threadpoolctl import ThreadpoolController
 
+from sklearn_vnn import _kernels
+
 
 class Layout:
     """Where each weight, intercept and coefficient array sits in the flat vector.
@@ -131,7 +133,7 @@ def _blas_controller():
     return ThreadpoolController()
 
 
-def activate(Z, C, basis, need_backward, overwrite_z=False):
+def activate(Z, C, basis, need_backward, overwrite_z=False, lean=False):
     """Apply a learned activation to ``Z``.
 
     Returns ``(A, Phi, F')``: the activation, and when ``need_backward`` the
@@ -141,7 +143,22 @@ def activate(Z, C, basis, need_backward, overwrite_z=False):
     and ``overwrite_z=True`` writes ``A`` over a C-contiguous ``Z`` (each
     block is read before its result is written), as MLP's prediction
     applies its activation in place.
+
+    When the numba kernels cover the family (:mod:`sklearn_vnn._kernels`),
+    they compute ``A``; with ``lean=True`` (backpropagation only, no
+    Jacobian) the second item is then a :class:`_kernels.Saved` that
+    :func:`backward` asks for dZ and dC, and the third is None.
     """
+    family = None
+    if Z.ndim == 2 and (lean or not need_backward):
+        family = _kernels.family_of(basis)
+    if family is not None:
+        if not (overwrite_z and Z.flags.c_contiguous and Z.flags.writeable):
+            Z = np.array(Z, order="C")
+        if not need_backward:
+            return _kernels.activate(family, Z, C, out=Z)[0], None, None
+        A, X = _kernels.activate(family, Z, C)
+        return A, _kernels.Saved(family, X, C), None
     if need_backward or Z.ndim != 2:
         return basis.activate(Z, C, need_backward)
     in_place = overwrite_z and Z.flags.c_contiguous and Z.flags.writeable
@@ -168,6 +185,7 @@ def forward(
     basis,
     need_backward=True,
     on_preactivation=None,
+    lean=False,
 ):
     """Forward pass up to the output layer's pre-link value.
 
@@ -184,6 +202,10 @@ def forward(
         Called as ``on_preactivation(layer, Z)`` with each hidden layer's
         pre-activations before they are activated (and, without backward,
         overwritten): a way to inspect them in the same pass.
+    lean : bool, default=False
+        Keep only what :func:`backward` needs: where the numba kernels run,
+        a layer's cache then holds no basis values (see :func:`activate`).
+        The Jacobian needs them, and leaves this False.
 
     Returns
     -------
@@ -209,10 +231,11 @@ def forward(
         if C is None:
             A_next, Phi, Fp = Z, None, None
         else:
-            # without backward nothing keeps Z: its memory takes A
+            # without backward (or lean) nothing keeps Z: its memory takes A
             A_next, Phi, Fp = activate(
-                Z, C, basis, need_backward, overwrite_z=not need_backward
-            )
+                Z, C, basis, need_backward, overwrite_z=lean or not need_backward,
+                lean=lean,
+            )  # fmt: skip
         if need_backward:
             cache.append((A, Phi, Fp))
         A = A_next
@@ -242,6 +265,14 @@ def backward(dG, cache, weights, grads, scope):
         A_prev, Phi, Fp = cache[layer]
         if Phi is None:
             dZ = dA
+        elif isinstance(Phi, _kernels.Saved):
+            # one kernel pass gives dZ and dC; a hidden layer's dA is ours
+            out = dA if layer < n_layers - 1 and dA.flags.c_contiguous else None
+            dZ, dC = Phi.gradients(dA, out=out)
+            if layer == n_layers - 1:
+                dC_output[...] = dC
+            else:
+                dC_hidden[layer][...] = dC
         else:
             if layer == n_layers - 1:
                 # learned output combination: always layer-shared

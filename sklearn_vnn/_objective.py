@@ -242,25 +242,28 @@ class Objective:
 
         Returns
         -------
-        offset, d : ndarrays of shape (n_train,), or None when the change is
-            the identity.
+        start, offset, d : int and ndarrays of shape (n_train - start,), or
+            None when the change is the identity. The change acts on
+            ``theta[start:n_train]``, the coefficients (the weights keep
+            ``d = 1``, ``offset = 0``: storing them would cost two copies of
+            the parameter vector).
         """
         layout = self.layout
         start = layout.n_weights_biases
         if n_train <= start:
             return None
-        offset = np.zeros(n_train)
-        d = np.ones(n_train)
+        offset = np.zeros(n_train - start)
+        d = np.ones(n_train - start)
         for a, b, units in self._combinations() if by_units else ():
             if layout.scope == "layer" or (b == layout.size and layout.learn_output):
-                d[a:b] = 1.0 / np.sqrt(units)
+                d[a - start : b - start] = 1.0 / np.sqrt(units)
         for penalty in self.penalties:
             if isinstance(penalty, ActivationPrior):
-                d[start:] /= np.sqrt(1.0 + penalty.strength / rows)
-                offset[start:] = penalty.centre[: n_train - start]
+                d /= np.sqrt(1.0 + penalty.strength / rows)
+                offset[:] = penalty.centre[: n_train - start]
         if not offset.any() and (d == 1).all():
             return None
-        return offset, d
+        return start, offset, d
 
     def _combinations(self):
         """``(start, stop, n_units)`` of each combination's coefficients."""
@@ -293,7 +296,9 @@ class Objective:
         """
         layout = self.layout
         weights, biases, hidden_C, output_C = layout.views(theta)
-        G, cache = _network.forward(X, weights, biases, hidden_C, output_C, self.basis)
+        G, cache = _network.forward(
+            X, weights, biases, hidden_C, output_C, self.basis, lean=True
+        )
         loss, dG, sw_sum = loss_and_gradient(G, y, self.link, sample_weight)
         _network.backward(dG, cache, weights, layout.views(grad), layout.scope)
         for penalty in self.penalties:

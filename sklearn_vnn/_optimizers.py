@@ -13,9 +13,7 @@ class _Optimizer:
     """What the stochastic solver needs of an optimiser: ``step``, the
     end-of-epoch hooks, and ``size`` (how many parameters it trains)."""
 
-    @property
-    def size(self):
-        return self._work.size
+    size = None  # set by each optimiser's __init__
 
     def iteration_ends(self, time_step):
         """Called after each epoch with ``t_``, the samples seen."""
@@ -59,20 +57,23 @@ class SGD(_Optimizer):
         self.momentum = momentum
         self.nesterov = nesterov
         self.power_t = power_t
+        self.size = size
         self.velocity = np.zeros(size, dtype=dtype)
-        self._work = np.empty(size, dtype=dtype)
 
     def step(self, theta, grad):
-        """Update ``theta`` in place: v <- mu v - lr g; theta += v (or Nesterov)."""
-        v, work = self.velocity, self._work
+        """Update ``theta`` in place: v <- mu v - lr g; theta += v (or Nesterov).
+
+        ``grad`` is the only scratch space: it is overwritten.
+        """
+        v = self.velocity
         v *= self.momentum
-        np.multiply(grad, self.learning_rate, out=work)  # lr g
-        v -= work
+        grad *= self.learning_rate  # lr g
+        v -= grad
         if self.nesterov:
             # theta += mu v - lr g
-            theta -= work
-            np.multiply(v, self.momentum, out=work)
-            theta += work
+            theta -= grad
+            np.multiply(v, self.momentum, out=grad)
+            theta += grad
         else:
             theta += v
 
@@ -123,35 +124,36 @@ class Adam(_Optimizer):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
+        self.size = size
         self.m = np.zeros(size, dtype=dtype)
         self.v = np.zeros(size, dtype=dtype)
-        self._work = np.empty(size, dtype=dtype)
 
     def step(self, theta, grad):
         """m <- b1 m + (1-b1) g; v <- b2 v + (1-b2) g^2; theta -= lr m/(sqrt(v)+eps).
 
-        Twelve in-place passes over the flat vector through one work buffer;
-        no temporaries.
+        In-place passes over the flat vector, with ``grad`` as the only
+        scratch space (it is overwritten); no temporaries.
         """
         self.t += 1
-        m, v, work = self.m, self.v, self._work
+        m, v = self.m, self.v
+        # b1 m + (1 - b1) g written as b1 (m - g) + g: no buffer for (1 - b1) g
+        m -= grad
         m *= self.beta_1
-        np.multiply(grad, 1 - self.beta_1, out=work)
-        m += work
-        np.multiply(grad, grad, out=work)
-        work *= 1 - self.beta_2
+        m += grad
+        grad *= grad
+        grad *= 1 - self.beta_2
         v *= self.beta_2
-        v += work
+        v += grad
         self.learning_rate = float(
             self.learning_rate_init
             * np.sqrt(1 - self.beta_2**self.t)
             / (1 - self.beta_1**self.t)
         )
-        np.sqrt(v, out=work)
-        work += self.epsilon
-        np.divide(m, work, out=work)
-        work *= self.learning_rate
-        theta -= work
+        np.sqrt(v, out=grad)
+        grad += self.epsilon
+        np.divide(m, grad, out=grad)
+        grad *= self.learning_rate
+        theta -= grad
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}

@@ -27,3 +27,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip_slow)
+
+
+# The activation's two paths: NumPy always, the numba kernels when numba is
+# installed (the 'fast' extra; the test extra brings it, so CI runs both).
+# A test module that should hold on both says
+# ``pytestmark = pytest.mark.usefixtures("kernels")``.
+KERNELS = ["numpy"] + (["numba"] if importlib.util.find_spec("numba") else [])
+
+
+@pytest.fixture(params=KERNELS)
+def kernels(request, monkeypatch):
+    """Run the test with ``SKLEARN_VNN_KERNELS`` set to each available path."""
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", request.param)
+    return request.param

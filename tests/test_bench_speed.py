@@ -23,7 +23,7 @@ def bench():
 
 
 def _row(dtype, scope, epoch_ratio, pred_ratio, vnn_mem, scaling=(1.6, 1.5)):
-    row = dict(dtype=dtype, basis="fourier", M=8, scope=scope)
+    row = dict(kernels="numba", dtype=dtype, basis="fourier", M=8, scope=scope)
     for what, ratio in (("epoch", epoch_ratio), ("predict", pred_ratio)):
         row.update(
             {
@@ -106,21 +106,28 @@ def test_report_states_every_target(bench):
         _row("float32", "layer", 1.0, 1.0, 100.0),
     ]
     text = bench.report(rows, 5, "python benchmarks/bench_speed.py", "blas", "1.0")
-    assert "epoch ratio float64 fourier layer M=8: 1.10 (target <= 1.15): met" in text
-    assert "epoch ratio float64 fourier neuron M=8: 1.35 (target <= 1.3): **not" in text
     assert (
-        "predict ratio float64 fourier layer M=8: 1.40 (target <= 1.2): **not" in text
-    )
-    assert (
-        "fit peak memory ratio float64 fourier layer M=8: 1.50 (target <= 1.5): met"
+        "epoch ratio numba float64 fourier layer M=8: 1.10 (target <= 1.15): met"
         in text
     )
     assert (
-        "scaling VNN float64 fourier neuron M=8: 1.20 (target >= MLP's 1.50): **not"
+        "epoch ratio numba float64 fourier neuron M=8: 1.35 (target <= 1.3): **not"
         in text
     )
     assert (
-        "epoch scaling VNN float64 fourier layer M=8: 1.60 (target >= MLP's 1.50): met"
+        "predict ratio numba float64 fourier layer M=8: 1.40 (target <= 1.2): **not"
         in text
     )
-    assert text.count("| float") == 6  # a row per configuration in both tables
+    assert (
+        "fit peak memory ratio numba float64 fourier layer M=8: 1.50 "
+        "(target <= 1.5): met" in text
+    )
+    assert (
+        "scaling VNN numba float64 fourier neuron M=8: 1.20 "
+        "(target >= MLP's 1.50): **not" in text
+    )
+    assert (
+        "epoch scaling VNN numba float64 fourier layer M=8: 1.60 "
+        "(target >= MLP's 1.50): met" in text
+    )
+    assert text.count("| numba | float") == 6  # a row per configuration in both tables

@@ -43,6 +43,7 @@ def _instances(bases):
     ]
 
 
+@pytest.mark.usefixtures("kernels")  # both paths of the activation
 @parametrize_with_checks(
     _instances(["fourier"]), expected_failed_checks=_expected_failures
 )

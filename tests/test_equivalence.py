@@ -16,6 +16,9 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_vnn import VNNClassifier, VNNRegressor
 
+# on the NumPy path and on the numba kernels (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("kernels")
+
 
 def _copy_weights(vnn, mlp):
     for dst, src in zip(vnn.coefs_, mlp.coefs_):

@@ -13,6 +13,9 @@ import pytest
 from sklearn_vnn import VNNClassifier, VNNRegressor
 from sklearn_vnn.bases import BASES
 
+# on the NumPy path and on the numba kernels (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("kernels")
+
 TARGETS = ["squared_error", "poisson", "binary", "multiclass", "multilabel"]
 
 

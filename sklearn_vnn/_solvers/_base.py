@@ -98,7 +98,8 @@ class Solver:
 
 class Scaled:
     """The trained part of ``theta`` in the solver's variables ``u``:
-    ``theta[:n_train] = offset + d * u`` (see ``Objective.scaling``).
+    ``theta[start:n_train] = offset + d * u[start:]`` on the coefficients,
+    ``u = theta`` on the weights (see ``Objective.scaling``).
 
     Gradient methods are not invariant to such a change: training ``u`` is
     preconditioning ``theta`` by ``d**2``. With no scaling (``scaling`` is
@@ -107,36 +108,41 @@ class Scaled:
 
     def __init__(self, theta, n_train, scaling):
         self.theta, self.n_train = theta, n_train
-        self.offset, self.d = (None, None) if scaling is None else scaling
+        self.scaling = scaling
+        self.start, self.offset, self.d = (
+            (0, None, None) if scaling is None else scaling
+        )
 
     def u(self):
         """The current ``u`` (a view when unscaled, else a new array)."""
         x = self.theta[: self.n_train]
         if self.d is None:
             return x
-        return ((x - self.offset) / self.d).astype(x.dtype)
+        u = x.copy()
+        u[self.start :] = (x[self.start :] - self.offset) / self.d
+        return u
 
     def set(self, u):
-        """``theta[:n_train] = offset + d * u``."""
+        """``theta[:n_train] = u`` on the weights, ``offset + d * u`` after."""
         x = self.theta[: self.n_train]
         if self.d is None:
             if u is not x:
                 x[:] = u
-        else:
-            np.multiply(self.d, u, out=x, casting="unsafe")
-            x += self.offset.astype(x.dtype)
+            return
+        start = self.start
+        x[:start] = u[:start]
+        np.multiply(self.d, u[start:], out=x[start:], casting="unsafe")
+        x[start:] += self.offset.astype(x.dtype)
 
     def theta_at(self, u):
         """A copy of ``theta`` whose trained part is at ``u``."""
         theta = self.theta.copy()
-        Scaled(
-            theta, self.n_train, None if self.d is None else (self.offset, self.d)
-        ).set(np.asarray(u, dtype=theta.dtype))
+        Scaled(theta, self.n_train, self.scaling).set(np.asarray(u, dtype=theta.dtype))
         return theta
 
     def gradient(self, grad):
         """dLoss/du from dLoss/dtheta (in place on ``grad[:n_train]``)."""
         g = grad[: self.n_train]
         if self.d is not None:
-            g *= self.d.astype(g.dtype)
+            g[self.start :] *= self.d.astype(g.dtype)
         return g

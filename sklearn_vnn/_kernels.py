@@ -1,0 +1,244 @@
+"""When the fused numba kernels run, and how a layer is handed to them.
+
+With numba installed (``pip install "sklearn-vnn[fast]"``), the families
+that build their basis by a recurrence ('fourier', 'chebyshev', 'legendre',
+'polynomial') run each layer's activation in one compiled pass per row of
+samples, on as many threads as BLAS may use (so threadpoolctl's and
+joblib's limits hold), and training stores no basis values: backward builds
+them again (see :mod:`sklearn_vnn._numba_kernels`). Everything else, and
+every family when numba is missing, takes the NumPy path of
+:meth:`sklearn_vnn.bases.Basis.activate`; both give the same numbers to
+rounding.
+
+The environment variable ``SKLEARN_VNN_KERNELS`` chooses: ``auto`` (the
+default: numba when it is installed), ``numba`` (an error without it) or
+``numpy``.
+"""
+
+import functools
+import os
+
+import numpy as np
+from threadpoolctl import ThreadpoolController
+
+from sklearn_vnn.bases import (
+    ChebyshevBasis,
+    FourierBasis,
+    LegendreBasis,
+    PolynomialBasis,
+)
+
+ENVIRONMENT_VARIABLE = "SKLEARN_VNN_KERNELS"
+_MODES = ("auto", "numba", "numpy")
+
+# rows of samples per task: the tasks depend on n_samples only (at most
+# _MAX_TASKS of them), so sums over tasks, and so results, do not depend on
+# the number of threads
+_MIN_BLOCK, _MAX_TASKS = 32, 32
+
+
+def kernel_mode():
+    """The kernels asked for by ``SKLEARN_VNN_KERNELS`` (default 'auto')."""
+    mode = os.environ.get(ENVIRONMENT_VARIABLE, "auto").strip().lower() or "auto"
+    if mode not in _MODES:
+        raise ValueError(
+            f"{ENVIRONMENT_VARIABLE} must be one of {', '.join(_MODES)}; got {mode!r}."
+        )
+    return mode
+
+
+@functools.cache
+def _compiled():
+    """The kernel module, or None when numba cannot be imported."""
+    try:
+        from sklearn_vnn import _numba_kernels
+    except ImportError:
+        return None
+    return _numba_kernels
+
+
+def available():
+    """Whether the numba kernels are installed and may be used.
+
+    Returns
+    -------
+    available : bool
+        False when ``SKLEARN_VNN_KERNELS=numpy`` or numba is missing.
+
+    Raises
+    ------
+    ImportError
+        ``SKLEARN_VNN_KERNELS=numba`` without numba.
+    """
+    mode = kernel_mode()
+    if mode == "numpy":
+        return False
+    if _compiled() is None:
+        if mode == "numba":
+            raise ImportError(
+                f"{ENVIRONMENT_VARIABLE}=numba needs numba: install it with "
+                "pip install 'sklearn-vnn[fast]', or unset the variable."
+            )
+        return False
+    return True
+
+
+def _tanh_map(basis):
+    def prepare(Z):
+        np.multiply(Z, Z.dtype.type(1.0 / basis.scale), out=Z)
+        return np.tanh(Z, out=Z)
+
+    return prepare
+
+
+class _Family:
+    """A basis as the kernels see it: id, two numbers, rows, input map."""
+
+    def __init__(self, basis, family, p0, p1, n_rows, prepare=None):
+        self.basis = basis
+        self.family, self.p0, self.p1 = family, float(p0), float(p1)
+        self.n_rows = n_rows
+        self.prepare = prepare  # z -> the kernels' input, in place
+
+    @classmethod
+    def of(cls, basis):
+        """The kernels' view of ``basis``, or None if they do not cover it.
+
+        Only the exact classes count: a subclass may change the values.
+        """
+        k = _compiled()
+        M = basis.n_basis
+        kind = type(basis)
+        if kind is FourierBasis:
+            return cls(basis, k.FOURIER, basis.frequency, 0.0, 2 * ((M + 1) // 2))
+        if kind is PolynomialBasis:
+            return cls(basis, k.POLYNOMIAL, basis.centre, 1.0 / basis.scale, M + 2)
+        if kind in (ChebyshevBasis, LegendreBasis):
+            family = k.CHEBYSHEV if kind is ChebyshevBasis else k.LEGENDRE
+            return cls(basis, family, 1.0 / basis.scale, 0.0, M, _tanh_map(basis))
+        return None
+
+    def input(self, Z):
+        """The kernels' input for ``Z`` (``Z`` is overwritten)."""
+        return Z if self.prepare is None else self.prepare(Z)
+
+
+def family_of(basis):
+    """The kernels' view of ``basis``, or None when the NumPy path runs.
+
+    Parameters
+    ----------
+    basis : bases.Basis
+
+    Returns
+    -------
+    family : _Family or None
+    """
+    if not available():
+        return None
+    return _Family.of(basis)
+
+
+@functools.cache
+def _blas():
+    return ThreadpoolController().select(user_api="blas")
+
+
+def _use_blas_threads():
+    """Run the kernels on as many threads as BLAS may use now."""
+    import numba
+
+    threads = [lib.num_threads for lib in _blas().lib_controllers]
+    n = min([numba.config.NUMBA_NUM_THREADS, *threads])
+    numba.set_num_threads(max(1, n))
+
+
+def _block(n_samples):
+    return max(_MIN_BLOCK, -(-n_samples // _MAX_TASKS))
+
+
+def _columns(coef, n_units):
+    """Coefficients as the kernels read them: (R, 1) shared or (R, n_units)."""
+    coef = np.asarray(coef, dtype=np.float64)
+    if coef.ndim == 1:
+        return coef.reshape(-1, 1)
+    return np.ascontiguousarray(coef.T)
+
+
+def activate(family, Z, C, out=None):
+    """``F(Z)`` by the forward kernel; ``Z`` (2-d, C-contiguous) is overwritten.
+
+    Parameters
+    ----------
+    family : _Family
+    Z : ndarray of shape (n_samples, n_units)
+    C : ndarray of shape (M,) or (n_units, M)
+    out : ndarray of shape Z.shape, default=None
+        Where to write ``A``; may be ``Z``.
+
+    Returns
+    -------
+    A : ndarray of shape Z.shape
+    X : ndarray of shape Z.shape
+        The kernels' input (``Z`` itself, mapped in place), what
+        :class:`Saved` keeps for backward.
+    """
+    X = family.input(Z)
+    A = np.empty_like(X) if out is None else out
+    _use_blas_threads()
+    n, m = X.shape
+    M = family.basis.n_basis
+    _compiled().forward(
+        X, family.family, family.p0, family.p1, M, family.n_rows,
+        _columns(C, m), A, _block(n),
+    )  # fmt: skip
+    return A, X
+
+
+class Saved:
+    """What backward needs from a layer run by the kernels: its input only.
+
+    Parameters
+    ----------
+    family : _Family
+    X : ndarray of shape (n_samples, n_units)
+        The kernels' input (see :func:`activate`).
+    C : ndarray of shape (M,) or (n_units, M)
+        The coefficients (a view: unchanged until backward runs).
+    """
+
+    def __init__(self, family, X, C):
+        self.family, self.X, self.C = family, X, C
+
+    def gradients(self, dA, out=None):
+        """``dZ = dA * F'(Z)`` and ``dLoss/dC``, from one backward kernel pass.
+
+        Parameters
+        ----------
+        dA : ndarray of shape (n_samples, n_units)
+        out : ndarray, default=None
+            Where to write ``dZ``; may be ``dA``.
+
+        Returns
+        -------
+        dZ : ndarray of shape (n_samples, n_units)
+        dC : ndarray of shape C.shape
+            ``sum dA * Phi`` over samples and units (shared ``C``, eqs. 6
+            and 12) or over samples per unit (eqs. 15, 19, 20).
+        """
+        family, X, C = self.family, self.X, self.C
+        n, m = X.shape
+        M = family.basis.n_basis
+        block = _block(n)
+        partial = np.zeros((-(-n // block), M, m))
+        slopes = _columns(family.basis._slope_coefficients(np.asarray(C)), m)
+        dA = np.ascontiguousarray(dA)
+        dZ = np.empty_like(dA) if out is None else out
+        _use_blas_threads()
+        _compiled().backward(
+            X, family.family, family.p0, family.p1, M, family.n_rows,
+            slopes, dA, dZ, partial, block,
+        )  # fmt: skip
+        per_unit = partial.sum(axis=0)  # (M, n_units)
+        dC = per_unit.sum(axis=1) if np.ndim(C) == 1 else per_unit.T
+        return dZ, dC

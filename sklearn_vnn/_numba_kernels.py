@@ -1,0 +1,240 @@
+"""Fused activation kernels, compiled by numba (the optional ``fast`` extra).
+
+One kernel call runs a whole layer's activation, one row of samples at a
+time and the rows spread over threads: the basis rows of one sample are
+built in a small buffer that stays in cache, then combined. The forward
+kernel gives ``A = F(Z)`` (paper eq. 3 / Sec. III); the backward kernel
+builds the same rows again and gives, in one pass, ``dZ = dA * F'(Z)`` and
+the coefficient gradient ``sum_samples dA * Phi`` (eqs. 6, 12, 15, 19-20),
+so that no ``(M, n_samples, n_units)`` array of basis values is ever
+stored. ``sklearn_vnn._kernels`` decides when these run; this module only
+computes.
+
+Rows per family (the same rows as each family's NumPy ``_fill``):
+
+* Fourier: ``sin(kwz), cos(kwz)``, k = 1..K; the first order from a
+  vectorisable sine/cosine (below), the others by ``x_{k+1} = 2 cos(wz)
+  x_k - x_{k-1}``.
+* Chebyshev and Legendre of ``u = tanh(z / scale)``: their recurrences on
+  ``u`` (NumPy computes ``u`` before the call), and the chain factor
+  ``du/dz = (1 - u**2) / scale``.
+* Polynomial (linear map, continued linearly): ``T_k(v) + T_k'(v) w`` with
+  ``v = clip(u, -1, 1)``, ``w = u - v``, and the two slope rows ``max(w,
+  0)``, ``min(w, 0)``.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+FOURIER, CHEBYSHEV, LEGENDRE, POLYNOMIAL = 0, 1, 2, 3
+
+# sin and cos: x = n pi/2 + r with |r| <= pi/4 (pi/2 in three parts, the
+# first two with trailing zero bits, so that n * part is exact for |n| <
+# 2**20), then Taylor series to r**17 and r**18: their remainders are below
+# (pi/4)**19 / 19! ~ 1e-19. Beyond |x| = _BIG, and for non-finite x, the
+# libm functions take over.
+_TWO_OVER_PI = 2.0 / math.pi
+_PIO2_1 = 1.5707963267341256e00
+_PIO2_2 = 6.077100506506192e-11
+_PIO2_3 = 2.0222662487959506e-21
+_BIG = 2.0**19
+_S3, _S5, _S7, _S9, _S11, _S13, _S15, _S17 = (
+    (-1.0) ** ((k - 1) // 2) / math.factorial(k) for k in (3, 5, 7, 9, 11, 13, 15, 17)
+)
+_C2, _C4, _C6, _C8, _C10, _C12, _C14, _C16, _C18 = (
+    (-1.0) ** (k // 2) / math.factorial(k) for k in (2, 4, 6, 8, 10, 12, 14, 16, 18)
+)
+
+
+@njit(inline="always", cache=True)
+def _sincos(x):
+    """``sin(x), cos(x)`` without branches, so that a loop of it vectorises."""
+    n = np.rint(x * _TWO_OVER_PI)
+    r = ((x - n * _PIO2_1) - n * _PIO2_2) - n * _PIO2_3
+    r2 = r * r
+    s = r2 * (_S13 + r2 * (_S15 + r2 * _S17))
+    s = r + r * r2 * (_S3 + r2 * (_S5 + r2 * (_S7 + r2 * (_S9 + r2 * (_S11 + s)))))
+    c = r2 * (_C12 + r2 * (_C14 + r2 * (_C16 + r2 * _C18)))
+    c = 1.0 + r2 * (_C2 + r2 * (_C4 + r2 * (_C6 + r2 * (_C8 + r2 * (_C10 + c)))))
+    # the quadrant q = n mod 4 turns (s, c) by q quarter turns:
+    # a = cos(q pi/2) = |q - 2| - 1, b = sin(q pi/2) = 1 - |q - 1|
+    q = n - 4.0 * np.floor(n * 0.25)
+    a = np.abs(q - 2.0) - 1.0
+    b = 1.0 - np.abs(q - 1.0)
+    return a * s + b * c, a * c - b * s
+
+
+@njit(cache=True)
+def _fourier_rows(z, w, buf):
+    m, R = z.shape[0], buf.shape[0]
+    for j in range(m):
+        s, c = _sincos(z[j] * w)
+        buf[0, j] = s
+        buf[1, j] = c
+    for j in range(m):
+        x = z[j] * w
+        if not abs(x) < _BIG:  # huge or not finite: the library functions
+            buf[0, j] = math.sin(x)
+            buf[1, j] = math.cos(x)
+    if R > 2:
+        for j in range(m):
+            two_c = 2.0 * buf[1, j]
+            buf[2, j] = two_c * buf[0, j]
+            buf[3, j] = two_c * buf[1, j] - 1.0
+    for k in range(4, R, 2):
+        for j in range(m):
+            two_c = 2.0 * buf[1, j]
+            buf[k, j] = two_c * buf[k - 2, j] - buf[k - 4, j]
+            buf[k + 1, j] = two_c * buf[k - 1, j] - buf[k - 3, j]
+
+
+@njit(cache=True)
+def _chebyshev_rows(v, buf, M):
+    """``T_0..T_{M-1}`` of ``v``: ``T_{k+1} = 2v T_k - T_{k-1}``."""
+    m = v.shape[0]
+    for j in range(m):
+        buf[0, j] = 1.0
+    if M > 1:
+        for j in range(m):
+            buf[1, j] = v[j]
+    for k in range(1, M - 1):
+        for j in range(m):
+            buf[k + 1, j] = 2.0 * v[j] * buf[k, j] - buf[k - 1, j]
+
+
+@njit(cache=True)
+def _legendre_rows(u, buf, M):
+    """Bonnet: ``P_{k+1} = ((2k+1) u P_k - k P_{k-1}) / (k+1)``."""
+    m = u.shape[0]
+    for j in range(m):
+        buf[0, j] = 1.0
+    if M > 1:
+        for j in range(m):
+            buf[1, j] = u[j]
+    for k in range(1, M - 1):
+        a, b = (2.0 * k + 1.0) / (k + 1.0), k / (k + 1.0)
+        for j in range(m):
+            buf[k + 1, j] = u[j] * buf[k, j] * a - b * buf[k - 1, j]
+
+
+@njit(cache=True)
+def _polynomial_rows(z, centre, inv_scale, buf, M, vw):
+    m = z.shape[0]
+    for j in range(m):
+        u = (z[j] - centre) * inv_scale
+        v = min(max(u, -1.0), 1.0)
+        vw[0, j] = v
+        vw[1, j] = u - v
+    _chebyshev_rows(vw[0], buf, M)
+    # beyond the ends the tangent lines: k**2 w (odd k), k**2 |w| (even k)
+    for k in range(1, M):
+        kk = float(k * k)
+        if k % 2 == 1:
+            for j in range(m):
+                buf[k, j] += kk * vw[1, j]
+        else:
+            for j in range(m):
+                buf[k, j] += kk * abs(vw[1, j])
+    for j in range(m):
+        buf[M, j] = max(vw[1, j], 0.0)
+        buf[M + 1, j] = min(vw[1, j], 0.0)
+
+
+@njit(cache=True)
+def _fill(x, family, p0, p1, M, buf, chain, vw):
+    """The family's rows for one sample; ``chain`` gets ``du/dz`` if it has one."""
+    if family == FOURIER:
+        _fourier_rows(x, p0, buf)
+    elif family == POLYNOMIAL:
+        _polynomial_rows(x, p0, p1, buf, M, vw)
+    else:
+        if family == CHEBYSHEV:
+            _chebyshev_rows(x, buf, M)
+        else:
+            _legendre_rows(x, buf, M)
+        for j in range(x.shape[0]):
+            chain[j] = (1.0 - x[j] * x[j]) * p0
+
+
+@njit(cache=True)
+def _combine(buf, coefs, n_rows, acc):
+    """``acc = sum_{k < n_rows} coefs[k] * buf[k]``; coefs (R, 1) or (R, m)."""
+    m = acc.shape[0]
+    shared = coefs.shape[1] == 1
+    for j in range(m):
+        acc[j] = 0.0
+    for k in range(n_rows):
+        if shared:
+            ck = coefs[k, 0]
+            for j in range(m):
+                acc[j] += ck * buf[k, j]
+        else:
+            for j in range(m):
+                acc[j] += coefs[k, j] * buf[k, j]
+
+
+@njit(parallel=True, cache=True)
+def forward(X, family, p0, p1, M, R, coefs, A, block):
+    """``A = F(Z)`` from the family's input ``X`` (``A`` may be ``X``).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, m)
+        ``z`` (Fourier, polynomial) or ``u = tanh(z / scale)``.
+    family : int
+    p0, p1 : float
+        The family's numbers (frequency; 1 / scale; centre and 1 / scale).
+    M, R : int
+        Number of functions, and of rows the family builds.
+    coefs : ndarray of shape (M, 1) or (M, m)
+        The combination: shared, or one column per unit.
+    A : ndarray of shape (n, m)
+    block : int
+        Rows per task.
+    """
+    n, m = X.shape
+    for b in prange((n + block - 1) // block):
+        buf = np.empty((R, m))
+        chain = np.empty(m)
+        vw = np.empty((2, m))
+        acc = np.empty(m)
+        for i in range(b * block, min(n, (b + 1) * block)):
+            _fill(X[i], family, p0, p1, M, buf, chain, vw)
+            _combine(buf, coefs, M, acc)
+            for j in range(m):
+                A[i, j] = acc[j]
+
+
+@njit(parallel=True, cache=True)
+def backward(X, family, p0, p1, M, R, slopes, dA, dZ, partial, block):
+    """``dZ = dA * F'(Z)`` and per-task sums of ``dA * Phi`` (``dZ`` may be ``dA``).
+
+    ``slopes`` (R, 1) or (R, m) are the coefficients of ``F'`` over the
+    rows (without the chain factor); ``partial[b]`` (M, m) receives the sum
+    over task b's rows of ``dA * Phi_k``: tasks depend on ``block`` only,
+    so the result does not depend on the number of threads.
+    """
+    n, m = X.shape
+    has_chain = family == CHEBYSHEV or family == LEGENDRE
+    for b in prange((n + block - 1) // block):
+        buf = np.empty((R, m))
+        chain = np.empty(m)
+        vw = np.empty((2, m))
+        slope = np.empty(m)
+        g = np.empty(m)
+        acc = partial[b]
+        for i in range(b * block, min(n, (b + 1) * block)):
+            _fill(X[i], family, p0, p1, M, buf, chain, vw)
+            for j in range(m):
+                g[j] = dA[i, j]
+            for k in range(M):
+                for j in range(m):
+                    acc[k, j] += g[j] * buf[k, j]
+            _combine(buf, slopes, R, slope)
+            if has_chain:
+                for j in range(m):
+                    slope[j] *= chain[j]
+            for j in range(m):
+                dZ[i, j] = g[j] * slope[j]

@@ -1,0 +1,184 @@
+"""The numba kernels (the 'fast' extra) against the NumPy path.
+
+Both paths must give the same forward values, gradients and fits to
+rounding, whatever the number of threads; the kernels must cover exactly
+the families they know, and the environment variable that chooses the path
+must reject what it does not know.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from threadpoolctl import threadpool_limits
+
+from sklearn_vnn import VNNClassifier, VNNRegressor, _kernels, _network
+from sklearn_vnn.bases import (
+    ChebyshevBasis,
+    FourierBasis,
+    LegendreBasis,
+    PolynomialBasis,
+    make_basis,
+)
+
+pytest.importorskip("numba")
+
+FAMILIES = ["fourier", "chebyshev", "legendre", "polynomial"]
+
+
+def _fitted(monkeypatch, basis, scope, n_basis=7, **params):
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numpy")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 4))
+    y = np.sin(X[:, 0]) + X[:, 1] * X[:, 2]
+    est = VNNRegressor(
+        hidden_layer_sizes=(9, 6),
+        basis=basis,
+        n_basis=n_basis,
+        activation_scope=scope,
+        learn_output_activation=True,
+        activation_init="random",
+        max_iter=3,
+        random_state=0,
+        **params,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    return est, X, y
+
+
+def _loss_and_gradient(est, X, y, theta):
+    grad = np.zeros_like(theta)
+    loss = est._objective(theta, grad, X, y.reshape(-1, 1), None)
+    return loss, grad
+
+
+@pytest.mark.parametrize("n_basis", [1, 2, 7, 8])
+@pytest.mark.parametrize("scope", ["layer", "neuron"])
+@pytest.mark.parametrize("basis", FAMILIES)
+def test_gradient_and_prediction_agree_with_numpy(monkeypatch, basis, scope, n_basis):
+    est, X, y = _fitted(monkeypatch, basis, scope, n_basis)
+    # pre-activations beyond the design range too (the polynomial's lines)
+    theta = est._pack_current(np.float64)
+    theta += 0.5 * np.random.default_rng(1).normal(size=theta.size)
+    loss_np, grad_np = _loss_and_gradient(est, X, y, theta)
+    pred_np = est.predict(3 * X)
+
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numba")
+    loss_nb, grad_nb = _loss_and_gradient(est, X, y, theta)
+    assert_allclose(loss_nb, loss_np, rtol=1e-12)
+    assert_allclose(grad_nb, grad_np, rtol=1e-10, atol=1e-12 * abs(grad_np).max())
+    assert_allclose(est.predict(3 * X), pred_np, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("scope", ["layer", "neuron"])
+@pytest.mark.parametrize("basis", FAMILIES)
+def test_kernel_gradient_matches_central_differences(monkeypatch, basis, scope):
+    est, X, y = _fitted(monkeypatch, basis, scope)
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numba")
+    theta = est._pack_current(np.float64)
+    _, grad = _loss_and_gradient(est, X, y, theta)
+    eps, numeric = 1e-6, np.empty_like(theta)
+    for i in range(theta.size):
+        t = theta.copy()
+        t[i] += eps
+        up = _loss_and_gradient(est, X, y, t)[0]
+        t[i] -= 2 * eps
+        numeric[i] = (up - _loss_and_gradient(est, X, y, t)[0]) / (2 * eps)
+    assert_allclose(grad, numeric, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("scope", ["layer", "neuron"])
+def test_results_do_not_depend_on_threads(monkeypatch, scope):
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numba")
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(700, 5)), rng.integers(0, 3, 700)
+    fits = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            est = VNNClassifier(
+                hidden_layer_sizes=(16,), activation_scope=scope,
+                max_iter=3, random_state=0,
+            )  # fmt: skip
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                est.fit(X, y)
+            fits.append((est.loss_curve_, est.predict_proba(X)))
+    assert_array_equal(fits[0][0], fits[1][0])
+    assert_array_equal(fits[0][1], fits[1][1])
+
+
+def test_fourier_kernel_is_accurate_for_any_input(monkeypatch):
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numba")
+    basis = FourierBasis(6, scale=1.0)
+    z = np.array([[0.0, 1e-300, 0.3, -2.5, 1e3, -7e5, 3e7, 1e300]])
+    coef = np.arange(1.0, 7.0)
+    family = _kernels.family_of(basis)
+    A = _kernels.activate(family, z.copy(), coef)[0]
+    wz = basis.frequency * z[0]
+    k = np.arange(1, 4)[:, None]
+    exact = np.stack([np.sin(k * wz), np.cos(k * wz)], 1).reshape(6, -1)
+    # up to 3e7 (libm beyond 2**19) against sin and cos themselves; at 1e300
+    # both paths take the higher orders from the recurrence
+    assert_allclose(A[0, :7], (coef @ exact)[:7], rtol=1e-9, atol=1e-9)
+    assert_allclose(A[0, 7], basis.activate(z, coef, False)[0][0, 7], rtol=1e-12)
+    # a non-finite pre-activation gives NaN, as the NumPy path does
+    A = _kernels.activate(family, np.array([[np.inf, np.nan, 1.0]]), coef)[0]
+    assert np.isnan(A[0, :2]).all() and np.isfinite(A[0, 2])
+
+
+def test_float32_stays_float32(monkeypatch):
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numba")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3)).astype(np.float32)
+    y = rng.integers(0, 2, 60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = VNNClassifier(hidden_layer_sizes=(5,), max_iter=5).fit(X, y)
+    assert est.coefs_[0].dtype == np.float32
+    assert est.predict_proba(X).dtype == np.float32
+
+
+def test_kernels_cover_exactly_their_families(monkeypatch):
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numba")
+    for basis in (FourierBasis(4), ChebyshevBasis(4), LegendreBasis(4)):
+        assert _kernels.family_of(basis) is not None
+    assert _kernels.family_of(PolynomialBasis(4)) is not None
+
+    class Shifted(FourierBasis):  # changes the values: the kernel must not run
+        def _evaluate(self, z, derivative):
+            return super()._evaluate(z + 1.0, derivative)
+
+    for basis in (Shifted(4), make_basis("gaussian", 4), make_basis("bspline", 4)):
+        assert _kernels.family_of(basis) is None
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numpy")
+    assert _kernels.family_of(FourierBasis(4)) is None
+
+
+def test_lean_cache_holds_no_basis_values(monkeypatch):
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numba")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 3))
+    W = [rng.normal(size=(3, 6)), rng.normal(size=(6, 1))]
+    b = [np.zeros(6), np.zeros(1)]
+    C = [rng.normal(size=8)]
+    _, cache = _network.forward(X, W, b, C, None, FourierBasis(8), lean=True)
+    saved = cache[0][1]
+    assert isinstance(saved, _kernels.Saved) and saved.X.shape == (20, 6)
+    # the Jacobian's forward (not lean) still gets the values
+    _, cache = _network.forward(X, W, b, C, None, FourierBasis(8))
+    assert cache[0][1].shape == (8, 20, 6)
+
+
+def test_environment_variable_is_checked(monkeypatch):
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "fastest")
+    with pytest.raises(ValueError, match="SKLEARN_VNN_KERNELS must be one of"):
+        _kernels.family_of(FourierBasis(4))
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numba")
+    monkeypatch.setattr(_kernels, "_compiled", lambda: None)
+    with pytest.raises(ImportError, match=r"sklearn-vnn\[fast\]"):
+        _kernels.family_of(FourierBasis(4))
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "auto")
+    assert _kernels.family_of(FourierBasis(4)) is None
