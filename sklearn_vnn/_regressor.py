@@ -224,7 +224,9 @@ class VNNRegressor(RegressorMixin, BaseVNN):
         'polynomial'), as KAN updates its grid to its samples' percentiles.
         Worth it where the activation's shape matters far out (function
         fitting with 'polynomial', 'bspline', 'gaussian'); off by default,
-        which keeps the start MLP's.
+        which keeps the start MLP's. On a warm start an adaptation that
+        raises the training loss more than 1.5 times is undone (a trained
+        network may use the activation's continuation beyond the range).
 
     Attributes
     ----------

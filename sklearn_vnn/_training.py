@@ -246,7 +246,7 @@ class TrainingMixin:
         if not first_pass:
             self._check_warm_layout(layer_units, X, incremental)
             if self.adapt_range and not incremental:
-                self._adapt_range(X)
+                self._adapt_range(X, (y, sample_weight))
             return self._train(X, y, sample_weight, incremental)
         best, best_loss = None, np.inf
         for _ in range(self.n_init):
@@ -262,11 +262,29 @@ class TrainingMixin:
             self._bind(self._pack_current(X.dtype))
         return self
 
-    def _adapt_range(self, X):
+    def _adapt_range(self, X, guard=None):
         """Each layer's pre-activations onto the basis's design range
-        (``_refine.adapt_ranges``), the network's function kept."""
-        self._bind(self._pack_current(X.dtype))
+        (``_refine.adapt_ranges``), the network's function kept.
+
+        With ``guard=(y, sample_weight)`` (a warm start: a trained model
+        to keep), an adaptation that raises the training objective more
+        than ``_ADAPT_SLACK`` times is undone, as between the stages of
+        ``_solve_in_stages``: a fitted network whose pre-activations had
+        left the design range went from a loss of 0.005 to 9e17 at the
+        start of a warm-started fit (a refinement ladder, n_basis 4 -> 8),
+        and the solver did not recover."""
+        theta = self._pack_current(X.dtype)
+        self._bind(theta)
+        if guard is None:
+            adapt_ranges(self, X)
+            return
+        y, sample_weight = guard
+        grad = np.empty_like(theta)
+        before, saved = self._objective(theta, grad, X, y, sample_weight), theta.copy()
         adapt_ranges(self, X)
+        after = self._objective(theta, grad, X, y, sample_weight)
+        if not after <= _ADAPT_SLACK * before:
+            theta[:] = saved
 
     def _solve_in_stages(self, solver, objective, theta, n_train, X, y, sw):
         """``adapt_range`` for 'lbfgs' and 'lm': the budget ``max_iter`` in

@@ -2,6 +2,7 @@
 (``warm_start`` with another basis): the activation moves, the network's
 function does not."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -150,3 +151,45 @@ def test_harmful_adaptations_are_undone_and_the_best_stage_kept():
     theta = est._pack_current(np.float64)
     loss = est._objective(theta, np.zeros_like(theta), X4, y4.reshape(-1, 1), None)
     assert loss == pytest.approx(est.loss_, rel=1e-9)
+
+
+def test_a_harmful_adaptation_at_a_warm_start_is_undone():
+    """A trained network whose pre-activations use the linear continuation
+    beyond the design range: the adaptation at the start of a warm-started
+    fit refits the activation to the old range only, and its polynomial
+    beyond (T_3(10/3) = 138 where the network had 22) would multiply the
+    loss many times. It is undone, as between stages, and the warm fit
+    starts from the trained model."""
+    rng = np.random.RandomState(0)
+    x = rng.uniform(-1, 1, (200, 1))
+    est = VNNRegressor(
+        hidden_layer_sizes=(1,),
+        basis="polynomial",
+        n_basis=4,
+        solver="lm",
+        max_iter=1,
+        tol=1e-15,
+        alpha=0.0,
+        activation_alpha=0.0,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(x, x[:, 0])
+    # pre-activations in [-10, 10], the design range is [-3, 3]
+    est.coefs_[0][:] = 10.0
+    est.intercepts_[0][:] = 0.0
+    est.activation_coefs_[0][:] = [0.0, 0.0, 1.0, 1.0]
+    est.coefs_[1][:] = 1.0
+    est.intercepts_[1][:] = 0.0
+    y = est.predict(x) + 0.01 * rng.standard_normal(200)
+    loss_before = 0.5 * np.mean((est.predict(x) - y) ** 2)
+    # the adaptation alone, unguarded, is the harm this test is about
+    unguarded = copy.deepcopy(est)
+    unguarded._adapt_range(x)
+    assert 0.5 * np.mean((unguarded.predict(x) - y) ** 2) > 100 * loss_before
+    est.set_params(warm_start=True, adapt_range=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(x, y)
+    assert est.loss_ <= loss_before * (1 + 1e-9)
