@@ -164,6 +164,9 @@ def loss_and_gradient(G, y, link, sample_weight=None):
     return float(loss), dG, sw_sum
 
 
+_NULL_LOSS_ROWS = 4096
+
+
 def null_loss(y, link, sample_weight=None):
     """Mean loss of the best constant prediction of ``y`` (before penalties).
 
@@ -178,8 +181,17 @@ def null_loss(y, link, sample_weight=None):
     loss : float
     """
     link = LINKS[link]
-    y = np.asarray(y, dtype=np.float64)
-    G = np.broadcast_to(link.best_constant(y, sample_weight), y.shape)
-    with np.errstate(over="ignore", invalid="ignore"):
-        per_sample = link.sample_loss(G, y)
-    return float(np.average(per_sample, weights=sample_weight))
+    y = np.asarray(y)
+    sw = np.ones(y.shape[0]) if sample_weight is None else sample_weight
+    # in float64, by blocks of rows: no float64 copy of a large y at once
+    blocks = [slice(a, a + _NULL_LOSS_ROWS) for a in range(0, len(y), _NULL_LOSS_ROWS)]
+    norm = float(np.sum(sw))
+    mean = sum(sw[rows] @ y[rows].astype(np.float64) for rows in blocks) / norm
+    G = link.constant(mean)
+    total = 0.0
+    for rows in blocks:
+        block = y[rows].astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            per_sample = link.sample_loss(np.broadcast_to(G, block.shape), block)
+        total += float(per_sample @ sw[rows])
+    return total / norm

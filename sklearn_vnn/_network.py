@@ -214,12 +214,16 @@ def forward(
     cache : list or None
         Per layer ``(A_prev, Phi, F')``; the last entry is the output layer.
     """
-    A = X
+    A, X = X, None  # only A refers to each layer's input (see below)
     cache = [] if need_backward else None
     n_layers = len(weights)
     for layer in range(n_layers):
         Z = safe_sparse_dot(A, weights[layer])
         Z += biases[layer]
+        if not need_backward:
+            # nothing needs the layer's input any more: free it before the
+            # activation's work (the peak memory of a prediction)
+            A = None
         if layer < n_layers - 1:
             C = hidden_C[layer]
             if on_preactivation is not None:
@@ -238,7 +242,7 @@ def forward(
             )  # fmt: skip
         if need_backward:
             cache.append((A, Phi, Fp))
-        A = A_next
+        A, A_next = A_next, None
     return A, cache
 
 

@@ -77,11 +77,17 @@ def _fourier_rows(z, w, buf):
         s, c = _sincos(z[j] * w)
         buf[0, j] = s
         buf[1, j] = c
+    # huge or not finite: the library functions there (a count first, in a
+    # loop that vectorises, keeps the usual case at full speed)
+    bad = 0
     for j in range(m):
-        x = z[j] * w
-        if not abs(x) < _BIG:  # huge or not finite: the library functions
-            buf[0, j] = math.sin(x)
-            buf[1, j] = math.cos(x)
+        bad += not abs(z[j] * w) < _BIG
+    if bad:
+        for j in range(m):
+            x = z[j] * w
+            if not abs(x) < _BIG:
+                buf[0, j] = math.sin(x)
+                buf[1, j] = math.cos(x)
     if R > 2:
         for j in range(m):
             two_c = 2.0 * buf[1, j]

@@ -36,13 +36,15 @@ def preactivation_pass(est, X, on_preactivation):
     hidden layer's pre-activations; returns the predictions (after the
     link) for those rows."""
     n_samples = X.shape[0]
+    rows = slice(None)
     if n_samples > _RANGE_MAX_ROWS:
         rows = np.linspace(0, n_samples - 1, _RANGE_MAX_ROWS).round().astype(int)
-        X = X[rows]
     # huge inputs may overflow Z to inf; percentiles of inf are inf, quietly
     with np.errstate(over="ignore", invalid="ignore"):
+        # the rows go in without a name here, so that the pass frees them
+        # after the first layer
         G, _ = _network.forward(
-            X,
+            X[rows],
             est.coefs_,
             est.intercepts_,
             est.activation_coefs_,

@@ -140,6 +140,27 @@ class Scaled:
         Scaled(theta, self.n_train, self.scaling).set(np.asarray(u, dtype=theta.dtype))
         return theta
 
+    def step(self, optimizer, grad):
+        """One ``optimizer`` step in ``u``, applied to ``theta`` in place.
+
+        The step ``delta`` in ``u`` moves ``theta`` by ``d * delta``: the
+        optimiser steps on ``theta[:n_train]`` itself, and only the
+        coefficients' part is rescaled afterwards, so that no copy of the
+        whole vector in ``u`` is kept (the optimiser's state, such as
+        momentum, lives in ``u`` as before). ``grad`` is overwritten.
+        """
+        x = self.theta[: self.n_train]
+        g = self.gradient(grad)
+        if self.d is None:
+            optimizer.step(x, g)
+            return
+        tail = x[self.start :]
+        before = tail.copy()
+        optimizer.step(x, g)
+        tail -= before
+        tail *= self.d.astype(tail.dtype)
+        tail += before
+
     def gradient(self, grad):
         """dLoss/du from dLoss/dtheta (in place on ``grad[:n_train]``)."""
         g = grad[: self.n_train]

@@ -130,7 +130,6 @@ class StochasticSolver(Solver):
         X, y, sample_weight = train
         n_samples = X.shape[0]
         batch_size = self._batch
-        u = self._scaled.u()
         sample_idx = np.arange(n_samples, dtype=int)
         grad = np.zeros_like(theta)
         self._reference = np.inf  # set from the first batch: see _recovery.py
@@ -143,7 +142,7 @@ class StochasticSolver(Solver):
             total = 0.0
             for batch in gen_batches(n_samples, batch_size):
                 idx = sample_idx[batch] if est.shuffle else batch
-                total += self._step(theta, grad, u, train, idx) * (
+                total += self._step(theta, grad, train, idx) * (
                     batch.stop - batch.start
                 )
             self._end_epoch(theta, total / n_samples, n_samples, validation)
@@ -160,9 +159,9 @@ class StochasticSolver(Solver):
                     ConvergenceWarning,
                 )
 
-    def _step(self, theta, grad, u, train, idx):
+    def _step(self, theta, grad, train, idx):
         """One optimiser step on the batch ``idx``, in the solver's variables
-        ``u`` (see ``Scaled``); its loss before the step."""
+        (see ``Scaled.step``); its loss before the step."""
         est = self.est
         X, y, sample_weight = train
         sw = None if sample_weight is None else sample_weight[idx]
@@ -180,8 +179,7 @@ class StochasticSolver(Solver):
             )
         # an overflow here shows as a non-finite loss next batch
         with np.errstate(over="ignore", invalid="ignore"):
-            est._optimizer.step(u, self._scaled.gradient(grad))
-            self._scaled.set(u)
+            self._scaled.step(est._optimizer, grad)
         return loss
 
     def _end_epoch(self, theta, loss, n_samples, validation):
