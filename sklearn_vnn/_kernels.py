@@ -195,6 +195,30 @@ def activate(family, Z, C, out=None):
     return A, X
 
 
+def rows_out_of_range(Z, low, high, out):
+    """Flag the rows of ``Z`` with an entry outside ``[low, high]``, in one
+    pass on the kernels' threads; False when the kernels are not in use (the
+    caller then does it with NumPy).
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_units)
+    low, high : ndarray of shape (n_units,)
+        In ``Z``'s dtype.
+    out : ndarray of shape (n_samples,), dtype bool
+        Overwritten with the flags.
+
+    Returns
+    -------
+    done : bool
+    """
+    if not (available() and Z.ndim == 2 and Z.flags.c_contiguous):
+        return False
+    _use_blas_threads()
+    _compiled().rows_out_of_range(Z, low, high, out)
+    return True
+
+
 class Saved:
     """What backward needs from a layer run by the kernels: its input only.
 

@@ -248,3 +248,16 @@ def backward(X, family, p0, p1, M, R, slopes, dA, dZ, partial, block):
                     slope[j] *= chain[j]
             for j in range(m):
                 dZ[i, j] = g[j] * slope[j]
+
+
+@njit(parallel=True, cache=True)
+def rows_out_of_range(Z, low, high, out):
+    """``out[i]``: whether any ``Z[i, j]`` is below ``low[j]`` or above
+    ``high[j]`` (NaN is neither), for the range check of predictions."""
+    n, m = Z.shape
+    for i in prange(n):
+        count = 0
+        for j in range(m):
+            z = Z[i, j]
+            count += (z < low[j]) | (z > high[j])
+        out[i] = count > 0

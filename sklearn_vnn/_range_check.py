@@ -38,6 +38,8 @@ import warnings
 
 import numpy as np
 
+from sklearn_vnn import _kernels
+
 #: how far beyond its training bounds a unit's pre-activation may go, in
 #: units of the bounds' width, before its row counts as out of range
 MARGIN = 0.5
@@ -140,11 +142,19 @@ class RangeCheck:
     def __call__(self, layer, Z):
         low, high = (limit.astype(Z.dtype) for limit in self.limits[layer])
         n_rows, n_units = Z.shape
+        rows = np.empty(n_rows, dtype=bool)
+        if not _kernels.rows_out_of_range(Z, low, high, rows):
+            self._rows_with_numpy(Z, low, high, rows)
+        self.per_layer[layer] = int(rows.sum())
+        self.flagged |= rows
+
+    @staticmethod
+    def _rows_with_numpy(Z, low, high, rows):
+        n_rows, n_units = Z.shape
         block = max(1, _BLOCK_ELEMENTS // max(n_units, 1))
         # row blocks keep the two comparison masks in cache
         below = np.empty((min(block, n_rows), n_units), dtype=bool)
         above = np.empty_like(below)
-        rows = np.empty(n_rows, dtype=bool)
         for start in range(0, n_rows, block):
             Zb = Z[start : start + block]
             m = Zb.shape[0]
@@ -152,8 +162,6 @@ class RangeCheck:
             np.greater(Zb, high, out=above[:m])
             below[:m] |= above[:m]
             below[:m].any(axis=1, out=rows[start : start + m])
-        self.per_layer[layer] = int(rows.sum())
-        self.flagged |= rows
 
     def message(self, min_share=MIN_SHARE):
         """The warning's text, or None when too few rows are out of range."""

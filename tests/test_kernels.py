@@ -182,3 +182,18 @@ def test_environment_variable_is_checked(monkeypatch):
         _kernels.family_of(FourierBasis(4))
     monkeypatch.setenv("SKLEARN_VNN_KERNELS", "auto")
     assert _kernels.family_of(FourierBasis(4)) is None
+
+
+def test_rows_out_of_range_flags_what_numpy_flags(monkeypatch):
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numba")
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(300, 7))
+    Z[5:7] = 0.0
+    Z[5, 3], Z[6, 0] = np.nan, np.inf  # NaN is not out of range, inf is
+    low, high = np.full(7, -2.0), np.full(7, 2.5)
+    flags = np.empty(300, dtype=bool)
+    assert _kernels.rows_out_of_range(Z, low, high, flags)
+    assert_array_equal(flags, ((Z < low) | (Z > high)).any(axis=1))
+    assert flags[6] and not flags[5]
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numpy")
+    assert not _kernels.rows_out_of_range(Z, low, high, flags)

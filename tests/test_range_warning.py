@@ -17,6 +17,9 @@ from sklearn_vnn._range_check import MARGIN, MIN_SHARE
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
+# the row flags come from a numba kernel or from NumPy (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("kernels")
+
 
 def _iris():
     X, y = load_iris(return_X_y=True)
