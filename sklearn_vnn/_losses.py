@@ -24,6 +24,14 @@ nothing else re-derives them.
 import numpy as np
 from scipy.special import expit, softmax, xlogy
 
+# rows per block where a whole-y computation is done in float64
+_BLOCK_ROWS = 4096
+
+
+def _blocks(y):
+    """Slices of at most ``_BLOCK_ROWS`` rows covering ``y``."""
+    return [slice(a, a + _BLOCK_ROWS) for a in range(0, len(y), _BLOCK_ROWS)]
+
 
 class Link:
     """An output link paired with its canonical loss.
@@ -57,9 +65,12 @@ class Link:
 
     def best_constant(self, y, sample_weight=None):
         """The constant ``G`` of least loss: the link at the weighted mean of
-        ``y``, shape (n_outputs,)."""
-        y = np.asarray(y, dtype=np.float64)
-        return self.constant(np.average(y, axis=0, weights=sample_weight))
+        ``y``, shape (n_outputs,). The mean is taken in float64 by blocks of
+        rows, without a float64 copy of a large ``y``."""
+        y = np.asarray(y)
+        sw = np.ones(y.shape[0]) if sample_weight is None else sample_weight
+        total = sum(sw[rows] @ y[rows].astype(np.float64) for rows in _blocks(y))
+        return self.constant(total / float(np.sum(sw)))
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -164,9 +175,6 @@ def loss_and_gradient(G, y, link, sample_weight=None):
     return float(loss), dG, sw_sum
 
 
-_NULL_LOSS_ROWS = 4096
-
-
 def null_loss(y, link, sample_weight=None):
     """Mean loss of the best constant prediction of ``y`` (before penalties).
 
@@ -183,15 +191,12 @@ def null_loss(y, link, sample_weight=None):
     link = LINKS[link]
     y = np.asarray(y)
     sw = np.ones(y.shape[0]) if sample_weight is None else sample_weight
+    G = link.best_constant(y, sample_weight)
     # in float64, by blocks of rows: no float64 copy of a large y at once
-    blocks = [slice(a, a + _NULL_LOSS_ROWS) for a in range(0, len(y), _NULL_LOSS_ROWS)]
-    norm = float(np.sum(sw))
-    mean = sum(sw[rows] @ y[rows].astype(np.float64) for rows in blocks) / norm
-    G = link.constant(mean)
     total = 0.0
-    for rows in blocks:
+    for rows in _blocks(y):
         block = y[rows].astype(np.float64)
         with np.errstate(over="ignore", invalid="ignore"):
             per_sample = link.sample_loss(np.broadcast_to(G, block.shape), block)
         total += float(per_sample @ sw[rows])
-    return total / norm
+    return total / float(np.sum(sw))

@@ -141,8 +141,7 @@ class RangeCheck:
 
     def __call__(self, layer, Z):
         low, high = (limit.astype(Z.dtype) for limit in self.limits[layer])
-        n_rows, n_units = Z.shape
-        rows = np.empty(n_rows, dtype=bool)
+        rows = np.empty(Z.shape[0], dtype=bool)
         if not _kernels.rows_out_of_range(Z, low, high, rows):
             self._rows_with_numpy(Z, low, high, rows)
         self.per_layer[layer] = int(rows.sum())

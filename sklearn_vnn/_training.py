@@ -279,12 +279,17 @@ class TrainingMixin:
             adapt_ranges(self, X)
             return
         y, sample_weight = guard
-        grad = np.empty_like(theta)
-        before, saved = self._objective(theta, grad, X, y, sample_weight), theta.copy()
+        reference = self._objective(theta, np.empty_like(theta), X, y, sample_weight)
+        self._adapt_or_undo(theta, X, y, sample_weight, reference)
+
+    def _adapt_or_undo(self, theta, X, y, sample_weight, reference):
+        """``adapt_ranges`` on the bound ``theta``, undone when the objective
+        after it is not within ``_ADAPT_SLACK`` times ``reference``."""
+        before = theta.copy()
         adapt_ranges(self, X)
-        after = self._objective(theta, grad, X, y, sample_weight)
-        if not after <= _ADAPT_SLACK * before:
-            theta[:] = saved
+        loss = self._objective(theta, np.empty_like(theta), X, y, sample_weight)
+        if not loss <= _ADAPT_SLACK * reference:
+            theta[:] = before
 
     def _solve_in_stages(self, solver, objective, theta, n_train, X, y, sw):
         """``adapt_range`` for 'lbfgs' and 'lm': the budget ``max_iter`` in
@@ -299,15 +304,10 @@ class TrainingMixin:
         activation extrapolates: on a (4, 4) polynomial network the loss went
         from 0.027 to 2e5), and the best stage is what the model keeps."""
         n_iter, shares = 0, (0.1, 0.2, 0.3, 0.4)
-        grad = np.empty_like(theta)
         best_theta, best_loss = None, np.inf
         for stage, share in enumerate(shares):
             if stage:
-                before = theta.copy()
-                adapt_ranges(self, X)
-                loss = self._objective(theta, grad, X, y, sw)
-                if not loss <= _ADAPT_SLACK * self.loss_:
-                    theta[:] = before
+                self._adapt_or_undo(theta, X, y, sw, self.loss_)
             solver.budget = max(1, int(share * self.max_iter))
             last = stage == len(shares) - 1
             with warnings.catch_warnings():
