@@ -66,7 +66,7 @@ for scope in ["layer", "neuron"]:
 # Left: the layer's one activation. Right: six of the ten neurons'
 # activations, each over the range of its own pre-activations in training.
 # Dashed: what they all started as, the least-squares Fourier fit to
-# ``tanh`` on [-3, 3] (periodic beyond it).
+# ``tanh`` on [-3, 3] (held constant beyond it).
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
 for ax, scope in zip(axes, models):
     ActivationDisplay.from_estimator(

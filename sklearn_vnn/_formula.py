@@ -41,7 +41,7 @@ def basis_terms(basis, variable="x"):
     Examples
     --------
     >>> from sklearn_vnn.bases import FourierBasis
-    >>> basis_terms(FourierBasis(3, scale=3.0))
+    >>> basis_terms(FourierBasis(3, scale=3.0, extrapolation="periodic"))
     ['np.sin(np.pi*x/6)', 'np.cos(np.pi*x/6)', 'np.sin(np.pi*x/3)']
     """
     return family_terms(basis, "numpy_terms", variable)

@@ -110,7 +110,8 @@ class _Family:
         M = basis.n_basis
         kind = type(basis)
         if kind is FourierBasis:
-            return cls(basis, k.FOURIER, basis.frequency, 0.0, 2 * ((M + 1) // 2))
+            end = basis.scale if basis.extrapolation == "constant" else np.inf
+            return cls(basis, k.FOURIER, basis.frequency, end, 2 * ((M + 1) // 2))
         if kind is PolynomialBasis:
             return cls(basis, k.POLYNOMIAL, basis.centre, 1.0 / basis.scale, M + 2)
         if kind in (ChebyshevBasis, LegendreBasis):

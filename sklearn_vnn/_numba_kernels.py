@@ -12,9 +12,10 @@ computes.
 
 Rows per family (the same rows as each family's NumPy ``_fill``):
 
-* Fourier: ``sin(kwz), cos(kwz)``, k = 1..K; the first order from a
-  vectorisable sine/cosine (below), the others by ``x_{k+1} = 2 cos(wz)
-  x_k - x_{k-1}``.
+* Fourier: ``sin(kwz), cos(kwz)``, k = 1..K, of ``z`` clipped to the
+  design range ('constant' extrapolation; the chain factor is then the
+  range's indicator); the first order from a vectorisable sine/cosine
+  (below), the others by ``x_{k+1} = 2 cos(wz) x_k - x_{k-1}``.
 * Chebyshev and Legendre of ``u = tanh(z / scale)``: their recurrences on
   ``u`` (NumPy computes ``u`` before the call), and the chain factor
   ``du/dz = (1 - u**2) / scale``.
@@ -70,21 +71,36 @@ def _sincos(x):
     return a * s + b * c, a * c - b * s
 
 
+@njit(inline="always", cache=True, fastmath=_FM)
+def _held(x, end):
+    """``x`` clipped to ``[-end, end]``; NaN stays NaN."""
+    if x > end:
+        return end
+    if x < -end:
+        return -end
+    return x
+
+
 @njit(cache=True, fastmath=_FM)
-def _fourier_rows(z, w, buf):
+def _fourier_rows(z, w, end, buf, chain, need_chain):
+    # z held within [-end, end] (end = inf: 'periodic'); chain: 1 inside,
+    # 0 beyond and for NaN
     m, R = z.shape[0], buf.shape[0]
     for j in range(m):
-        s, c = _sincos(z[j] * w)
+        s, c = _sincos(_held(z[j], end) * w)
         buf[0, j] = s
         buf[1, j] = c
+    if need_chain:
+        for j in range(m):
+            chain[j] = 1.0 if (z[j] >= -end and z[j] <= end) else 0.0
     # huge or not finite: the library functions there (a count first, in a
     # loop that vectorises, keeps the usual case at full speed)
     bad = 0
     for j in range(m):
-        bad += not abs(z[j] * w) < _BIG
+        bad += not abs(_held(z[j], end) * w) < _BIG
     if bad:
         for j in range(m):
-            x = z[j] * w
+            x = _held(z[j], end) * w
             if not abs(x) < _BIG:
                 buf[0, j] = math.sin(x)
                 buf[1, j] = math.cos(x)
@@ -153,10 +169,11 @@ def _polynomial_rows(z, centre, inv_scale, buf, M, vw):
 
 
 @njit(cache=True, fastmath=_FM)
-def _fill(x, family, p0, p1, M, buf, chain, vw):
-    """The family's rows for one sample; ``chain`` gets ``du/dz`` if it has one."""
+def _fill(x, family, p0, p1, M, buf, chain, vw, need_chain):
+    """The family's rows for one sample; ``chain`` gets ``du/dz`` if it has
+    one (Fourier: only when ``need_chain``)."""
     if family == FOURIER:
-        _fourier_rows(x, p0, buf)
+        _fourier_rows(x, p0, p1, buf, chain, need_chain)
     elif family == POLYNOMIAL:
         _polynomial_rows(x, p0, p1, buf, M, vw)
     else:
@@ -195,7 +212,8 @@ def forward(X, family, p0, p1, M, R, coefs, A, block):
         ``z`` (Fourier, polynomial) or ``u = tanh(z / scale)``.
     family : int
     p0, p1 : float
-        The family's numbers (frequency; 1 / scale; centre and 1 / scale).
+        The family's numbers (frequency and the end of the range, inf for
+        'periodic'; 1 / scale; centre and 1 / scale).
     M, R : int
         Number of functions, and of rows the family builds.
     coefs : ndarray of shape (M, 1) or (M, m)
@@ -211,7 +229,7 @@ def forward(X, family, p0, p1, M, R, coefs, A, block):
         vw = np.empty((2, m))
         acc = np.empty(m)
         for i in range(b * block, min(n, (b + 1) * block)):
-            _fill(X[i], family, p0, p1, M, buf, chain, vw)
+            _fill(X[i], family, p0, p1, M, buf, chain, vw, False)
             _combine(buf, coefs, M, acc)
             for j in range(m):
                 A[i, j] = acc[j]
@@ -228,6 +246,7 @@ def backward(X, family, p0, p1, M, R, slopes, dA, dZ, partial, block):
     """
     n, m = X.shape
     has_chain = family == CHEBYSHEV or family == LEGENDRE
+    has_chain = has_chain or (family == FOURIER and p1 < np.inf)
     for b in prange((n + block - 1) // block):
         buf = np.empty((R, m))
         chain = np.empty(m)
@@ -236,7 +255,7 @@ def backward(X, family, p0, p1, M, R, slopes, dA, dZ, partial, block):
         g = np.empty(m)
         acc = partial[b]
         for i in range(b * block, min(n, (b + 1) * block)):
-            _fill(X[i], family, p0, p1, M, buf, chain, vw)
+            _fill(X[i], family, p0, p1, M, buf, chain, vw, has_chain)
             for j in range(m):
                 g[j] = dA[i, j]
             for k in range(M):

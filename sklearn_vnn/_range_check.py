@@ -1,10 +1,11 @@
 """Warn when prediction inputs leave the range the network was trained on.
 
 A learned activation ``F(z) = sum_k C_k f_k(z)`` is fitted only where the
-training data put the pre-activations ``z``; outside, a periodic or
-polynomial basis extrapolates arbitrarily (far more than a relu or tanh
-would). So every fit records, per hidden layer and unit, the smallest and
-largest pre-activation on (at most 1000 evenly spaced rows of) the training
+training data put the pre-activations ``z``; outside, it extrapolates
+arbitrarily (a polynomial grows, a Fourier series keeps whatever shape it
+learned up to the end of its design range; a relu or tanh is far more
+predictable). So every fit records, per hidden layer and unit, the smallest
+and largest pre-activation on (at most 1000 evenly spaced rows of) the training
 data (``_preactivation_bounds_``, see :func:`record_bounds`), and
 ``predict``, ``predict_proba`` (and what calls them) count the rows that
 drive some unit's pre-activation beyond its bounds by more than ``MARGIN``

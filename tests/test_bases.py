@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from sklearn_vnn import VNNRegressor
 from sklearn_vnn.bases import (
     ACTIVATIONS,
     BASES,
@@ -72,6 +73,52 @@ def test_fourier_is_the_papers_sin_cos():
     )
     assert_allclose(basis.value(z), expected, atol=1e-12)
     assert_allclose(basis.roughness(), [1, 1, 4, 4, 9])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fourier_extrapolation(dtype):
+    # 'constant' (the default): beyond [-scale, scale] every function keeps
+    # its value at the nearer end and its slope is 0; 'periodic': the
+    # paper's series everywhere
+    held = FourierBasis(5, scale=2.0)
+    periodic = FourierBasis(5, scale=2.0, extrapolation="periodic")
+    z = np.array([-50.0, -2.5, -2.0, -0.7, 1.3, 2.0, 2.5, 50.0], dtype=dtype)
+    ends = np.clip(z, -2.0, 2.0)
+    tol = dict(atol=1e-6) if dtype == np.float32 else dict(atol=1e-12)
+    assert_allclose(held.value(z), periodic.value(ends), **tol)
+    phi, dphi = held.evaluate(z)
+    inside = np.abs(z) <= 2.0
+    assert_allclose(dphi[:, inside], periodic.evaluate(z[inside])[1], **tol)
+    assert (dphi[:, ~inside] == 0).all() and phi.dtype == dphi.dtype == dtype
+    # the periodic series beyond the range is not the held one
+    assert np.abs(periodic.value(z[~inside]) - held.value(z[~inside])).max() > 0.5
+    # the fused path agrees: F and F' from activate
+    coef = np.arange(1.0, 6.0)
+    A, _, slope = held.activate(z, coef)
+    assert_allclose(A, phi.T @ coef, **tol)
+    assert_allclose(slope, dphi.T @ coef, **tol)
+
+
+def test_fourier_extrapolation_through_the_estimator():
+    X = np.random.RandomState(0).randn(60, 3)
+    y = X[:, 0] - X[:, 1]
+    fits = {}
+    for mode in ("constant", "periodic"):
+        est = VNNRegressor(
+            hidden_layer_sizes=(4,),
+            solver="lbfgs",
+            max_iter=30,
+            random_state=0,
+            basis_params={"extrapolation": mode},
+        )
+        fits[mode] = est.fit(X, y)
+        assert est.basis_.extrapolation == mode
+    held = fits["constant"].activation_function(0)
+    assert held(40.0) == held(3.0) and held(-40.0) == held(-3.0)
+    periodic = fits["periodic"].activation_function(0)
+    assert periodic(40.0) != periodic(3.0)
+    with pytest.raises(ValueError, match="'constant' or 'periodic'"):
+        VNNRegressor(basis_params={"extrapolation": "linear"}).fit(X, y)
 
 
 def test_polynomials_are_chebyshev_and_legendre_of_tanh():

@@ -3,12 +3,13 @@
 One expected failure: ``check_class_weight_classifiers`` fits unscaled,
 heavily overlapping blobs (``cluster_std=20``, inputs up to about 60) and
 expects class weights of 1000 against 1e-4 to make the classifier predict
-class 0 on 87% of the test half. The bounded, periodic default basis
-extrapolates poorly between training rows on such unscaled inputs (the
-pre-activations leave the basis's design range): with the weights given as
-``sample_weight`` the VNN predicts class 0 on 70% of the test rows (58% in
-'neuron' scope; 90% with ``basis_params={"scale": 30}``), where MLPClassifier
-(relu) predicts 100%. ``class_weight`` itself is exact: it gives the model of
+class 0 on 87% of the test half. On such unscaled inputs the pre-activations
+leave the default basis's design range [-3, 3], beyond which its functions
+are held constant: the saturated units keep little more than signs, and
+the VNN predicts class 0 on 70% of the test rows of three blobs (86% in
+'neuron' scope; 52% with the periodic series,
+``basis_params={"extrapolation": "periodic"}``), where MLPClassifier (relu)
+predicts 100%. ``class_weight`` itself is exact: it gives the model of
 the equivalent ``sample_weight`` (tests/test_class_weight.py). The
 configuration is sklearn's own for MLP in its
 check suite (``max_iter=100``, everything else at its default); the default
@@ -27,9 +28,8 @@ def _expected_failures(estimator):
         return {}
     return {
         "check_class_weight_classifiers": (
-            "unscaled, overlapping blobs: the periodic basis extrapolates "
-            "poorly between the rows of the heavily weighted class (see the "
-            "module docstring)"
+            "unscaled, overlapping blobs: pre-activations far beyond the "
+            "basis's design range saturate (see the module docstring)"
         )
     }
 

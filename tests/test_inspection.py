@@ -230,9 +230,10 @@ def test_formula_terms_are_ordered_by_size_and_readable(layer_est):
     for coef, term, size in formula.terms:
         values = eval(term, {"np": np}, {"x": grid}) * np.ones_like(grid)
         assert_allclose(size, abs(coef) * np.sqrt(np.mean(values**2)), rtol=1e-9)
-    # the default Fourier frequency pi / (2 * 3) is written with pi
-    assert "np.sin(np.pi*x/6)" in str(formula)
-    assert "np.cos(np.pi*x/3)" in str(formula)
+    # the default Fourier frequency pi / (2 * 3) is written with pi, of the
+    # input held within the design range [-3, 3]
+    assert "np.sin(np.pi*np.clip(x, -3, 3)/6)" in str(formula)
+    assert "np.cos(np.pi*np.clip(x, -3, 3)/3)" in str(formula)
 
 
 def test_dropping_terms_reports_what_it_costs(layer_est):
@@ -258,7 +259,9 @@ def test_dropping_terms_reports_what_it_costs(layer_est):
 def test_rounding_the_coefficients(layer_est):
     formula = layer_est.activation_formula(0, digits=3)
     terms = re.split(r" [+-] ", str(formula))
-    assert len(terms) == 7 and all(len(t) < 30 for t in terms)
+    # every coefficient written with 3 significant digits (0.812, 0.00988)
+    coefs = [t.split("*np.", 1)[0] for t in terms]
+    assert len(terms) == 7 and all(len(c.lstrip("0.")) <= 3 for c in coefs)
     assert 0 < formula.rms_error < 1e-2 * formula.rms_activation
     assert "x" in repr(formula) and "rms_error" in repr(formula)
 
@@ -497,4 +500,4 @@ def test_fourier_basis_is_written_with_its_frequency():
         max_iter=5,
     )
     formula = str(est.activation_formula(0))
-    assert "0.37*x" in formula and "0.74*x" in formula
+    assert "0.37*np.clip(x, -3, 3)" in formula and "0.74*np.clip(x, -3, 3)" in formula

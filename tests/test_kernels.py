@@ -112,7 +112,7 @@ def test_results_do_not_depend_on_threads(monkeypatch, scope):
 
 def test_fourier_kernel_is_accurate_for_any_input(monkeypatch):
     monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numba")
-    basis = FourierBasis(6, scale=1.0)
+    basis = FourierBasis(6, scale=1.0, extrapolation="periodic")
     z = np.array([[0.0, 1e-300, 0.3, -2.5, 1e3, -7e5, 3e7, 1e300]])
     coef = np.arange(1.0, 7.0)
     family = _kernels.family_of(basis)
@@ -197,3 +197,26 @@ def test_rows_out_of_range_flags_what_numpy_flags(monkeypatch):
     assert flags[6] and not flags[5]
     monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numpy")
     assert not _kernels.rows_out_of_range(Z, low, high, flags)
+
+
+def test_fourier_kernel_holds_the_values_beyond_the_range(monkeypatch):
+    # 'constant' extrapolation: values at the nearer end of [-scale, scale],
+    # slope 0 beyond it (and for NaN); NaN stays NaN, infinity is held too
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numba")
+    basis = FourierBasis(5, scale=2.0)
+    z = np.array([[-np.inf, -1e300, -7.0, -2.0, 0.3, 2.0, 2.5, 1e9, np.inf, np.nan]])
+    ends = np.array([-2.0, -2.0, -2.0, -2.0, 0.3, 2.0, 2.0, 2.0, 2.0, np.nan])
+    coef = np.array([1.0, -0.5, 0.25, 2.0, -1.0])
+    family = _kernels.family_of(basis)
+    A, X = _kernels.activate(family, z.copy(), coef)
+    wz = basis.frequency * ends
+    k = np.arange(1, 4)[:, None]
+    rows = np.stack([np.sin(k * wz), np.cos(k * wz)], 1).reshape(6, -1)[:5]
+    assert_allclose(A[0], coef @ rows, rtol=1e-12, atol=1e-12)
+    dA = np.ones_like(z)
+    dZ, dC = _kernels.Saved(family, X, coef).gradients(dA)
+    inside = np.abs(z[0]) <= 2.0
+    assert (dZ[0, ~inside & ~np.isnan(z[0])] == 0).all()
+    _, _, slope = basis.activate(z[:, inside], coef)
+    assert_allclose(dZ[0, inside], slope[0], rtol=1e-12, atol=1e-12)
+    assert np.isnan(A[0, -1]) and np.isnan(dZ[0, -1])

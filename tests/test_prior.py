@@ -145,9 +145,10 @@ def test_divergence_without_early_stopping_still_raises():
 
 @pytest.mark.parametrize("scope", ["layer", "neuron"])
 def test_scaling_of_the_solver_variables(scope):
-    """theta = offset + d * u: weights untouched; a shared combination's
-    coefficients scaled by 1/sqrt(n_units), all coefficients by
-    1/sqrt(1 + activation_alpha / rows) around their start."""
+    """theta = offset + d * u: weights untouched; a layer's coefficients
+    (its shared combination, or its units' own) scaled by 1/sqrt(n_units),
+    all coefficients by 1/sqrt(1 + activation_alpha / rows) around their
+    start."""
     est = VNNRegressor(
         hidden_layer_sizes=(4, 3),
         activation_scope=scope,
@@ -175,8 +176,8 @@ def test_scaling_of_the_solver_variables(scope):
     M = est.basis_.n_basis
     if scope == "layer":  # one (M,) combination per layer, shared by its units
         hidden = [np.full(M, prior / np.sqrt(units)) for units in (4, 3)]
-    else:  # one (units, M) block per layer, nothing shared
-        hidden = [np.full(units * M, prior) for units in (4, 3)]
+    else:  # one (units, M) block per layer, the same factor
+        hidden = [np.full(units * M, prior / np.sqrt(units)) for units in (4, 3)]
     # the output combination, shared by the one output unit
     expected = np.concatenate(hidden + [np.full(M, prior)])
     assert_allclose(d, expected)

@@ -55,7 +55,7 @@ class WithLinear(Basis):
     >>> basis.n_basis
     3
     >>> basis.numpy_terms("x")
-    ['np.sin(np.pi*x/6)', 'np.cos(np.pi*x/6)', 'x']
+    ['np.sin(np.pi*np.clip(x, -3, 3)/6)', 'np.cos(np.pi*np.clip(x, -3, 3)/6)', 'x']
     >>> np.round(basis.initial_coefficients("identity"), 12)
     array([0., 0., 1.])
     """
