@@ -135,8 +135,12 @@ class RangeCheck:
     def __init__(self, bounds, n_samples, margin=MARGIN):
         self.limits = []
         for b in bounds:
-            width = b[:, 1] - b[:, 0]
-            self.limits.append((b[:, 0] - margin * width, b[:, 1] + margin * width))
+            # bounds near the end of the float range: the width overflows to
+            # inf and the limits with it, which flags nothing there
+            with np.errstate(over="ignore", invalid="ignore"):
+                width = b[:, 1] - b[:, 0]
+                low, high = b[:, 0] - margin * width, b[:, 1] + margin * width
+            self.limits.append((low, high))
         self.flagged = np.zeros(n_samples, dtype=bool)
         self.per_layer = [0] * len(bounds)
 

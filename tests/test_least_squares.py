@@ -263,11 +263,10 @@ def test_lm_pads_when_there_are_fewer_residuals_than_parameters():
     assert res.cost < 0.5 * np.sum(residuals(start)[0] ** 2)
 
 
-@pytest.mark.parametrize("scope", ["layer", "neuron"])
-def test_estimator_lm_student_recovers_its_teacher(scope):
-    """The estimator end to end: a student of the teacher's architecture,
-    warm-started near the teacher's parameters and fitted with
-    solver='lm' on the teacher's outputs, reaches a training RMSE of 1e-8."""
+def _lm_student(scope, seed):
+    """(RMSE at the warm start, RMSE after solver='lm') of a student of the
+    teacher's architecture started 1e-2 away from the teacher's parameters
+    and fitted to the teacher's outputs."""
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -284,22 +283,40 @@ def test_estimator_lm_student_recovers_its_teacher(scope):
         activation_init="random",
         alpha=0.0,
         activation_alpha=0.0,
-        random_state=1,
+        random_state=seed,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         teacher = VNNRegressor(solver="lbfgs", max_iter=1, **kw).fit(X, X[:, 0])
         y = teacher.predict(X)
         student = VNNRegressor(solver="lbfgs", max_iter=1, **kw).fit(X, y)
-    arrays = ("coefs_", "intercepts_", "activation_coefs_")
-    for name in arrays:
-        setattr(
-            student,
-            name,
-            [a + 1e-2 * rng.normal(size=a.shape) for a in getattr(teacher, name)],
-        )
-    start = np.sqrt(np.mean((student.predict(X) - y) ** 2))
-    assert start > 1e-4
-    student.set_params(warm_start=True, solver="lm", max_iter=300, tol=1e-15)
-    student.fit(X, y)
-    assert np.sqrt(np.mean((student.predict(X) - y) ** 2)) <= 1e-8
+        for name in ("coefs_", "intercepts_", "activation_coefs_"):
+            perturbed = [
+                a + 1e-2 * rng.normal(size=a.shape) for a in getattr(teacher, name)
+            ]
+            setattr(student, name, perturbed)
+        start = np.sqrt(np.mean((student.predict(X) - y) ** 2))
+        student.set_params(warm_start=True, solver="lm", max_iter=300, tol=1e-15)
+        student.fit(X, y)
+    return start, np.sqrt(np.mean((student.predict(X) - y) ** 2))
+
+
+@pytest.mark.parametrize("scope", ["layer", "neuron"])
+def test_estimator_lm_student_recovers_its_teacher(scope):
+    """The estimator end to end, over the teachers of seeds 1-12: most
+    students reach a training RMSE of 1e-8, and every one improves on its
+    warm start.
+
+    Not every one reaches 1e-8: the Jacobian is rank-deficient (a unit's
+    amplitude trades with its outgoing weights; in 'neuron' scope each
+    unit's polynomial also re-expands any affine change of its input), and
+    MINPACK then sometimes stops on ``xtol`` or runs out of evaluations
+    short of the teacher. Measured, 'layer': 9 seeds at 1e-16, the others at
+    3.0e-8, 3.5e-8 and 2.9e-4; 'neuron': 9 at 1e-16 (seed 1 on some runs
+    2.8e-6 instead: rounding picks the path), the others at 2.5e-11, 5.1e-9
+    and 4.9e-7. Restarts (``n_init``) are the remedy the recipes use."""
+    results = [_lm_student(scope, seed) for seed in range(1, 13)]
+    assert all(start > 1e-4 for start, _ in results)
+    assert all(end < start for start, end in results)
+    reached = sum(end <= 1e-8 for _, end in results)
+    assert reached >= 8, [f"{end:.1e}" for _, end in results]
