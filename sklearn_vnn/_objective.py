@@ -208,7 +208,7 @@ class Objective:
             [p for p in penalties if p is not None],
         )
 
-    def scaling(self, n_train, rows, by_units=True):
+    def scaling(self, n_train, rows, by_units=True, per_neuron=False):
         """The change of variables ``theta = offset + d * u`` the solvers work in.
 
         Solvers train ``u`` (see ``_solvers/_base.py``): a diagonal
@@ -217,16 +217,20 @@ class Objective:
         - A layer-shared combination gathers its gradient over all
           ``n_units`` units of its layer (paper eqs. 6, 12), so its
           curvature is about ``n_units`` times a weight's: ``d = 1 /
-          sqrt(n_units)``. The per-neuron combinations of a layer ('neuron'
-          scope, eqs. 15, 19-20) get the same factor: each multiplies its
-          unit's outgoing weights, and with ``d = 1`` sgd diverged at rates
-          where MLP does not (``benchmarks/bench_learning_rate.py``:
-          make_friedman1, hidden (32,), rate 0.5 with Nesterov momentum,
-          within 3 epochs, weights and coefficients growing together; no
-          divergence with the factor). The cost, in the same sweep: at low
-          rates the neuron-scope coefficients move as slowly as MLP tanh's
-          fit (iris at 1e-3: 0.880 against 0.927; make_friedman1 at 0.01:
-          0.803 against 0.896).
+          sqrt(n_units)``.
+        - For sgd (``per_neuron=True``) the per-neuron combinations of a
+          layer ('neuron' scope, eqs. 15, 19-20) get the same factor: each
+          multiplies its unit's outgoing weights, and with ``d = 1`` sgd
+          diverged at rates where MLP does not
+          (``benchmarks/bench_learning_rate.py``: make_friedman1, hidden
+          (32,), rate 0.5 with Nesterov momentum, within 3 epochs, weights
+          and coefficients growing together; no divergence with the
+          factor). The cost, in the same sweep: at low rates the
+          neuron-scope coefficients move as slowly as MLP tanh's fit (iris
+          at 1e-3: 0.880 against 0.927; make_friedman1 at 0.01: 0.803
+          against 0.896). L-BFGS does not take it: there it cost precision
+          (``benchmarks/bench_functions.py``, 4-D function, 'neuron'
+          chebyshev (16, 16): median RMSE 5.0e-2 against 9.1e-3).
         - The coefficient prior adds a curvature of ``activation_alpha /
           rows`` (``rows``: the sample weight a solver's objective divides
           by, the batch size for sgd and adam): ``d`` shrinks by ``1 /
@@ -248,6 +252,9 @@ class Objective:
             not scale with the gradient (Adam divides each step by the
             gradient's running RMS) passes False: for it the factor would
             only slow the shared coefficients down.
+        per_neuron : bool, default=False
+            With ``by_units``, apply the factor to the per-neuron
+            combinations too (sgd).
 
         Returns
         -------
@@ -264,7 +271,9 @@ class Objective:
         offset = np.zeros(n_train - start)
         d = np.ones(n_train - start)
         for a, b, units in self._combinations() if by_units else ():
-            d[a - start : b - start] = 1.0 / np.sqrt(units)
+            output = b == layout.size and layout.learn_output
+            if layout.scope == "layer" or output or per_neuron:
+                d[a - start : b - start] = 1.0 / np.sqrt(units)
         for penalty in self.penalties:
             if isinstance(penalty, ActivationPrior):
                 d /= np.sqrt(1.0 + penalty.strength / rows)

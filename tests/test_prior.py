@@ -143,16 +143,18 @@ def test_divergence_without_early_stopping_still_raises():
         est.fit(X, y)
 
 
+@pytest.mark.parametrize("per_neuron", [False, True])
+@pytest.mark.parametrize("learn_output", [True, False])
 @pytest.mark.parametrize("scope", ["layer", "neuron"])
-def test_scaling_of_the_solver_variables(scope):
-    """theta = offset + d * u: weights untouched; a layer's coefficients
-    (its shared combination, or its units' own) scaled by 1/sqrt(n_units),
-    all coefficients by 1/sqrt(1 + activation_alpha / rows) around their
-    start."""
+def test_scaling_of_the_solver_variables(scope, learn_output, per_neuron):
+    """theta = offset + d * u: weights untouched; a shared combination's
+    coefficients scaled by 1/sqrt(n_units), and with per_neuron (sgd) the
+    units' own combinations too; all coefficients by 1/sqrt(1 +
+    activation_alpha / rows) around their start."""
     est = VNNRegressor(
         hidden_layer_sizes=(4, 3),
         activation_scope=scope,
-        learn_output_activation=True,
+        learn_output_activation=learn_output,
         activation_alpha=6.0,
         activation_init="random",
         solver="lbfgs",
@@ -163,23 +165,25 @@ def test_scaling_of_the_solver_variables(scope):
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(SMOOTH_X, SMOOTH_Y)
     layout = est._layout
-    start, offset, d = Objective.from_estimator(est).scaling(layout.size, rows=2.0)
+    objective = Objective.from_estimator(est)
+    start, offset, d = objective.scaling(layout.size, rows=2.0, per_neuron=per_neuron)
     # the weights and intercepts keep d = 1, offset = 0: only the tail is given
     assert start == layout.n_weights_biases
     assert offset.shape == d.shape == (layout.size - start,)
+    output_centre = [est.basis_.initial_coefficients("identity")] * learn_output
     centre = np.concatenate(
-        [C.ravel() for C in est.activation_init_coefs_]
-        + [est.basis_.initial_coefficients("identity")]
+        [C.ravel() for C in est.activation_init_coefs_] + output_centre
     )
     assert_allclose(offset, centre)
     prior = 1 / np.sqrt(1 + 6.0 / 2.0)
     M = est.basis_.n_basis
     if scope == "layer":  # one (M,) combination per layer, shared by its units
         hidden = [np.full(M, prior / np.sqrt(units)) for units in (4, 3)]
-    else:  # one (units, M) block per layer, the same factor
-        hidden = [np.full(units * M, prior / np.sqrt(units)) for units in (4, 3)]
+    else:  # one (units, M) block per layer: the factor only with per_neuron
+        factor = [1 / np.sqrt(units) if per_neuron else 1.0 for units in (4, 3)]
+        hidden = [np.full(u * M, prior * f) for u, f in zip((4, 3), factor)]
     # the output combination, shared by the one output unit
-    expected = np.concatenate(hidden + [np.full(M, prior)])
+    expected = np.concatenate(hidden + [np.full(M, prior)] * learn_output)
     assert_allclose(d, expected)
 
 

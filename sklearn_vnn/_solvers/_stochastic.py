@@ -78,7 +78,9 @@ class StochasticSolver(Solver):
         if train[2] is not None:
             rows *= float(train[2].mean())
         self._objective, self._penalty_rows = objective, rows
-        scaling = objective.scaling(n_train, rows, by_units=not self.adaptive)
+        scaling = objective.scaling(
+            n_train, rows, by_units=not self.adaptive, per_neuron=True
+        )
         self._scaled = Scaled(theta, n_train, scaling)
         try:
             self._epochs(theta, n_train, train, validation, checkpoint, incremental)
