@@ -48,8 +48,8 @@ class FourierBasis(Basis):
     'neuron' scope; MLP 0.99) and at R^2 0.51 on make_friedman1 ('layer';
     MLP 0.89); held constant: 0.88, 0.93 and 0.92. The cost: saturated
     units stop learning, as tanh's do, and on make_friedman1 at rates 0.1
-    and 0.2 the held VNN reached R^2 0.89 to 0.96 against 0.97 periodic
-    (MLP 0.96 to 0.97). In the defaults table of
+    and 0.2 the held VNN reached R^2 0.89 to 0.97 against 0.97 to 0.98
+    periodic (MLP 0.96 to 0.97). In the defaults table of
     ``benchmarks/bench_accuracy.py`` the package defaults score the same
     either way on six of the seven data sets (digits: 0.9747 held, 0.9736
     periodic).
