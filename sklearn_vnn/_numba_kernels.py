@@ -117,22 +117,10 @@ def _fourier_rows(z, w, end, buf, chain, need_chain):
 
 
 @njit(cache=True, fastmath=_FM)
-def _chebyshev_rows(v, buf, M):
-    """``T_0..T_{M-1}`` of ``v``: ``T_{k+1} = 2v T_k - T_{k-1}``."""
-    m = v.shape[0]
-    for j in range(m):
-        buf[0, j] = 1.0
-    if M > 1:
-        for j in range(m):
-            buf[1, j] = v[j]
-    for k in range(1, M - 1):
-        for j in range(m):
-            buf[k + 1, j] = 2.0 * v[j] * buf[k, j] - buf[k - 1, j]
-
-
-@njit(cache=True, fastmath=_FM)
-def _legendre_rows(u, buf, M):
-    """Bonnet: ``P_{k+1} = ((2k+1) u P_k - k P_{k-1}) / (k+1)``."""
+def _three_term_rows(u, buf, M, legendre):
+    """``p_0..p_{M-1}`` of ``u`` by ``p_{k+1} = a_k u p_k - b_k p_{k-1}``:
+    Chebyshev ``T_k`` (a = 2, b = 1) or, with ``legendre``, Legendre
+    ``P_k`` (Bonnet: a = (2k+1)/(k+1), b = k/(k+1))."""
     m = u.shape[0]
     for j in range(m):
         buf[0, j] = 1.0
@@ -140,7 +128,9 @@ def _legendre_rows(u, buf, M):
         for j in range(m):
             buf[1, j] = u[j]
     for k in range(1, M - 1):
-        a, b = (2.0 * k + 1.0) / (k + 1.0), k / (k + 1.0)
+        a, b = 2.0, 1.0
+        if legendre:
+            a, b = (2.0 * k + 1.0) / (k + 1.0), k / (k + 1.0)
         for j in range(m):
             buf[k + 1, j] = u[j] * buf[k, j] * a - b * buf[k - 1, j]
 
@@ -153,7 +143,7 @@ def _polynomial_rows(z, centre, inv_scale, buf, M, vw):
         v = min(max(u, -1.0), 1.0)
         vw[0, j] = v
         vw[1, j] = u - v
-    _chebyshev_rows(vw[0], buf, M)
+    _three_term_rows(vw[0], buf, M, False)
     # beyond the ends the tangent lines: k**2 w (odd k), k**2 |w| (even k)
     for k in range(1, M):
         kk = float(k * k)
@@ -177,10 +167,7 @@ def _fill(x, family, p0, p1, M, buf, chain, vw, need_chain):
     elif family == POLYNOMIAL:
         _polynomial_rows(x, p0, p1, buf, M, vw)
     else:
-        if family == CHEBYSHEV:
-            _chebyshev_rows(x, buf, M)
-        else:
-            _legendre_rows(x, buf, M)
+        _three_term_rows(x, buf, M, family == LEGENDRE)
         for j in range(x.shape[0]):
             chain[j] = (1.0 - x[j] * x[j]) * p0
 
