@@ -19,7 +19,6 @@ import functools
 import os
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from sklearn_vnn.bases import (
     ChebyshevBasis,
@@ -142,7 +141,11 @@ def family_of(basis):
 
 @functools.cache
 def _blas():
-    return ThreadpoolController().select(user_api="blas")
+    # the network's one threadpoolctl view of BLAS (imported here: the
+    # network imports this module)
+    from sklearn_vnn._network import _blas_controller
+
+    return _blas_controller().select(user_api="blas")
 
 
 def _use_blas_threads():
