@@ -28,9 +28,17 @@ from scipy.special import expit, softmax, xlogy
 _BLOCK_ROWS = 4096
 
 
-def _blocks(y):
-    """Slices of at most ``_BLOCK_ROWS`` rows covering ``y``."""
-    return [slice(a, a + _BLOCK_ROWS) for a in range(0, len(y), _BLOCK_ROWS)]
+def _weighted_blocks(y, sample_weight):
+    """``y`` in float64 by blocks of at most ``_BLOCK_ROWS`` rows, without a
+    float64 copy of all of it: the pairs ``(weights, rows)``, and the total
+    weight (unit weights when ``sample_weight`` is None)."""
+    y = np.asarray(y)
+    sw = np.ones(y.shape[0]) if sample_weight is None else sample_weight
+    blocks = (
+        (sw[a : a + _BLOCK_ROWS], y[a : a + _BLOCK_ROWS].astype(np.float64))
+        for a in range(0, y.shape[0], _BLOCK_ROWS)
+    )
+    return blocks, float(np.sum(sw))
 
 
 class Link:
@@ -67,10 +75,9 @@ class Link:
         """The constant ``G`` of least loss: the link at the weighted mean of
         ``y``, shape (n_outputs,). The mean is taken in float64 by blocks of
         rows, without a float64 copy of a large ``y``."""
-        y = np.asarray(y)
-        sw = np.ones(y.shape[0]) if sample_weight is None else sample_weight
-        total = sum(sw[rows] @ y[rows].astype(np.float64) for rows in _blocks(y))
-        return self.constant(total / float(np.sum(sw)))
+        blocks, total_weight = _weighted_blocks(y, sample_weight)
+        total = sum(sw @ rows for sw, rows in blocks)
+        return self.constant(total / total_weight)
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -189,14 +196,11 @@ def null_loss(y, link, sample_weight=None):
     loss : float
     """
     link = LINKS[link]
-    y = np.asarray(y)
-    sw = np.ones(y.shape[0]) if sample_weight is None else sample_weight
     G = link.best_constant(y, sample_weight)
-    # in float64, by blocks of rows: no float64 copy of a large y at once
+    blocks, total_weight = _weighted_blocks(y, sample_weight)
     total = 0.0
-    for rows in _blocks(y):
-        block = y[rows].astype(np.float64)
+    for sw, rows in blocks:
         with np.errstate(over="ignore", invalid="ignore"):
-            per_sample = link.sample_loss(np.broadcast_to(G, block.shape), block)
-        total += float(per_sample @ sw[rows])
-    return total / float(np.sum(sw))
+            per_sample = link.sample_loss(np.broadcast_to(G, rows.shape), rows)
+        total += float(per_sample @ sw)
+    return total / total_weight
