@@ -149,11 +149,12 @@ def activate(Z, C, basis, need_backward, overwrite_z=False, lean=False):
     Jacobian) the second item is then a :class:`_kernels.Saved` that
     :func:`backward` asks for dZ and dC, and the third is None.
     """
+    in_place = overwrite_z and Z.flags.c_contiguous and Z.flags.writeable
     family = None
     if Z.ndim == 2 and (lean or not need_backward):
         family = _kernels.family_of(basis)
     if family is not None:
-        if not (overwrite_z and Z.flags.c_contiguous and Z.flags.writeable):
+        if not in_place:
             Z = np.array(Z, order="C")
         if not need_backward:
             return _kernels.activate(family, Z, C, out=Z)[0], None, None
@@ -161,7 +162,6 @@ def activate(Z, C, basis, need_backward, overwrite_z=False, lean=False):
         return A, _kernels.Saved(family, X, C), None
     if need_backward or Z.ndim != 2:
         return basis.activate(Z, C, need_backward)
-    in_place = overwrite_z and Z.flags.c_contiguous and Z.flags.writeable
     per_row = max(1, Z.shape[1] * (basis.n_basis + 1) * Z.itemsize)
     block = max(1, _PREDICT_BLOCK_BYTES // per_row)
     if Z.shape[0] <= block:
@@ -269,26 +269,21 @@ def backward(dG, cache, weights, grads, scope):
         A_prev, Phi, Fp = cache[layer]
         if Phi is None:
             dZ = dA
-        elif isinstance(Phi, _kernels.Saved):
-            # one kernel pass gives dZ and dC; a hidden layer's dA is ours
-            out = dA if layer < n_layers - 1 and dA.flags.c_contiguous else None
-            dZ, dC = Phi.gradients(dA, out=out)
-            if layer == n_layers - 1:
-                dC_output[...] = dC
-            else:
-                dC_hidden[layer][...] = dC
         else:
-            if layer == n_layers - 1:
-                # learned output combination: always layer-shared
-                dC_output[...] = coefficient_gradient(Phi, dA)
-                dZ = dA * Fp
+            output = layer == n_layers - 1
+            # dA of a hidden layer is this function's own array: reuse it
+            if isinstance(Phi, _kernels.Saved):
+                # one kernel pass gives dZ and dC
+                own = not output and dA.flags.c_contiguous
+                dZ, dC = Phi.gradients(dA, out=dA if own else None)
             else:
-                if scope == "layer":
-                    dC_hidden[layer][...] = coefficient_gradient(Phi, dA)
+                # the learned output combination is always layer-shared
+                if output or scope == "layer":
+                    dC = coefficient_gradient(Phi, dA)
                 else:
-                    dC_hidden[layer][...] = neuron_coefficient_gradient(Phi, dA)
-                # dA of a hidden layer is this function's own array: reuse it
-                dZ = np.multiply(dA, Fp, out=dA)
+                    dC = neuron_coefficient_gradient(Phi, dA)
+                dZ = dA * Fp if output else np.multiply(dA, Fp, out=dA)
+            (dC_output if output else dC_hidden[layer])[...] = dC
         if sparse.issparse(A_prev):
             dW[layer][...] = safe_sparse_dot(A_prev.T, dZ)
         else:
