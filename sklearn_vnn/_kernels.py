@@ -161,9 +161,10 @@ def _block(n_samples):
     return max(_MIN_BLOCK, -(-n_samples // _MAX_TASKS))
 
 
-def _columns(coef, n_units):
-    """Coefficients as the kernels read them: (R, 1) shared or (R, n_units)."""
-    coef = np.asarray(coef, dtype=np.float64)
+def _columns(coef, n_units, dtype):
+    """Coefficients as the kernels read them: (R, 1) shared or (R, n_units),
+    in the data's dtype (the kernels compute in it)."""
+    coef = np.asarray(coef, dtype=dtype)
     if coef.ndim == 1:
         return coef.reshape(-1, 1)
     return np.ascontiguousarray(coef.T)
@@ -192,9 +193,10 @@ def activate(family, Z, C, out=None):
     _use_blas_threads()
     n, m = X.shape
     M = family.basis.n_basis
+    kind = X.dtype.type
     _compiled().forward(
-        X, family.family, family.p0, family.p1, M, family.n_rows,
-        _columns(C, m), A, _block(n),
+        X, family.family, kind(family.p0), kind(family.p1), M, family.n_rows,
+        _columns(C, m, X.dtype), A, _block(n),
     )  # fmt: skip
     return A, X
 
@@ -258,15 +260,16 @@ class Saved:
         n, m = X.shape
         M = family.basis.n_basis
         block = _block(n)
-        partial = np.zeros((-(-n // block), M, m))
-        slopes = _columns(family.basis._slope_coefficients(np.asarray(C)), m)
-        dA = np.ascontiguousarray(dA)
+        kind = X.dtype.type
+        partial = np.zeros((-(-n // block), M, m), dtype=X.dtype)
+        slopes = _columns(family.basis._slope_coefficients(np.asarray(C)), m, X.dtype)
+        dA = np.ascontiguousarray(dA, dtype=X.dtype)
         dZ = np.empty_like(dA) if out is None else out
         _use_blas_threads()
         _compiled().backward(
-            X, family.family, family.p0, family.p1, M, family.n_rows,
+            X, family.family, kind(family.p0), kind(family.p1), M, family.n_rows,
             slopes, dA, dZ, partial, block,
         )  # fmt: skip
-        per_unit = partial.sum(axis=0)  # (M, n_units)
+        per_unit = partial.sum(axis=0, dtype=np.float64)  # (M, n_units)
         dC = per_unit.sum(axis=1) if np.ndim(C) == 1 else per_unit.T
         return dZ, dC

@@ -27,7 +27,8 @@ Rows per family (the same rows as each family's NumPy ``_fill``):
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.extending import overload
 
 FOURIER, CHEBYSHEV, LEGENDRE, POLYNOMIAL = 0, 1, 2, 3
 
@@ -35,40 +36,115 @@ FOURIER, CHEBYSHEV, LEGENDRE, POLYNOMIAL = 0, 1, 2, 3
 # fastmath: NaN and infinity keep their meaning
 _FM = {"contract"}
 
+# Every kernel is compiled for the data's dtype and computes in it: float32
+# data gives float32 buffers, constants and series (twice the numbers per
+# vector instruction), float64 data float64 ones. A bare literal such as
+# 2.0 is a float64 to numba and would turn float32 arithmetic into float64,
+# so constants go through _as.
+
+
+def _as(value, like):
+    """``value`` in the floating type of ``like`` (a scalar or an array)."""
+
+
+@overload(_as, inline="always")
+def _as_overload(value, like):
+    kind = like.dtype if isinstance(like, types.Array) else like
+
+    def cast(value, like):
+        return kind(value)
+
+    return cast
+
+
 # sin and cos: x = n pi/2 + r with |r| <= pi/4 (pi/2 in three parts, the
-# first two with trailing zero bits, so that n * part is exact for |n| <
-# 2**20), then Taylor series to r**17 and r**18: their remainders are below
-# (pi/4)**19 / 19! ~ 1e-19. Beyond |x| = _BIG, and for non-finite x, the
-# libm functions take over.
-_TWO_OVER_PI = 2.0 / math.pi
-_PIO2_1 = 1.5707963267341256e00
-_PIO2_2 = 6.077100506506192e-11
-_PIO2_3 = 2.0222662487959506e-21
-_BIG = 2.0**19
-_S3, _S5, _S7, _S9, _S11, _S13, _S15, _S17 = (
-    (-1.0) ** ((k - 1) // 2) / math.factorial(k) for k in (3, 5, 7, 9, 11, 13, 15, 17)
+# first two with trailing zero bits, so that n * part is exact while |n| <
+# 2**20 in float64, 2**12 in float32), then Taylor series whose remainder
+# at pi/4 is below the dtype's rounding: to r**17 and r**18 in float64
+# ((pi/4)**19 / 19! ~ 1e-19), to r**9 and r**10 in float32 ((pi/4)**11 /
+# 11! ~ 2e-9). Beyond |x| = _BIG, and for non-finite x, the libm functions
+# take over.
+def _series(kind, pio2, sin_orders, cos_orders, big):
+    return (
+        kind(2.0 / math.pi),
+        tuple(kind(part) for part in pio2),
+        tuple(kind((-1.0) ** ((k - 1) // 2) / math.factorial(k)) for k in sin_orders),
+        tuple(kind((-1.0) ** (k // 2) / math.factorial(k)) for k in cos_orders),
+        kind(big),
+    )
+
+
+_TWO_OVER_PI, _PIO2, _S, _C, _BIG = _series(
+    float,
+    (1.5707963267341256e00, 6.077100506506192e-11, 2.0222662487959506e-21),
+    (3, 5, 7, 9, 11, 13, 15, 17),
+    (2, 4, 6, 8, 10, 12, 14, 16, 18),
+    2.0**19,
 )
-_C2, _C4, _C6, _C8, _C10, _C12, _C14, _C16, _C18 = (
-    (-1.0) ** (k // 2) / math.factorial(k) for k in (2, 4, 6, 8, 10, 12, 14, 16, 18)
+_TWO_OVER_PI_32, _PIO2_32, _S_32, _C_32, _BIG_32 = _series(
+    np.float32,
+    (1.57080078125, -4.453584551811218e-06, -8.705516307827565e-10),
+    (3, 5, 7, 9),
+    (2, 4, 6, 8, 10),
+    2.0**12,
 )
 
 
 @njit(inline="always", cache=True, fastmath=_FM)
-def _sincos(x):
-    """``sin(x), cos(x)`` without branches, so that a loop of it vectorises."""
-    n = np.rint(x * _TWO_OVER_PI)
-    r = ((x - n * _PIO2_1) - n * _PIO2_2) - n * _PIO2_3
-    r2 = r * r
-    s = r2 * (_S13 + r2 * (_S15 + r2 * _S17))
-    s = r + r * r2 * (_S3 + r2 * (_S5 + r2 * (_S7 + r2 * (_S9 + r2 * (_S11 + s)))))
-    c = r2 * (_C12 + r2 * (_C14 + r2 * (_C16 + r2 * _C18)))
-    c = 1.0 + r2 * (_C2 + r2 * (_C4 + r2 * (_C6 + r2 * (_C8 + r2 * (_C10 + c)))))
-    # the quadrant q = n mod 4 turns (s, c) by q quarter turns:
-    # a = cos(q pi/2) = |q - 2| - 1, b = sin(q pi/2) = 1 - |q - 1|
-    q = n - 4.0 * np.floor(n * 0.25)
-    a = np.abs(q - 2.0) - 1.0
-    b = 1.0 - np.abs(q - 1.0)
+def _quadrant(n, s, c, one):
+    """``sin(x), cos(x)`` from those of ``r``: the quadrant q = n mod 4 turns
+    (s, c) by q quarter turns, a = cos(q pi/2) = |q - 2| - 1, b = sin(q pi/2)
+    = 1 - |q - 1| (no branches, so that a loop of it vectorises)."""
+    two = one + one
+    q = n - (two + two) * np.floor(n * _as(0.25, one))
+    a = np.abs(q - two) - one
+    b = one - np.abs(q - one)
     return a * s + b * c, a * c - b * s
+
+
+def _sincos64(x):
+    p1, p2, p3 = _PIO2
+    s3, s5, s7, s9, s11, s13, s15, s17 = _S
+    c2, c4, c6, c8, c10, c12, c14, c16, c18 = _C
+    n = np.rint(x * _TWO_OVER_PI)
+    r = ((x - n * p1) - n * p2) - n * p3
+    r2 = r * r
+    s = r2 * (s13 + r2 * (s15 + r2 * s17))
+    s = r + r * r2 * (s3 + r2 * (s5 + r2 * (s7 + r2 * (s9 + r2 * (s11 + s)))))
+    c = r2 * (c12 + r2 * (c14 + r2 * (c16 + r2 * c18)))
+    c = 1.0 + r2 * (c2 + r2 * (c4 + r2 * (c6 + r2 * (c8 + r2 * (c10 + c)))))
+    return _quadrant(n, s, c, 1.0)
+
+
+def _sincos32(x):
+    p1, p2, p3 = _PIO2_32
+    s3, s5, s7, s9 = _S_32
+    c2, c4, c6, c8, c10 = _C_32
+    n = np.rint(x * _TWO_OVER_PI_32)
+    r = ((x - n * p1) - n * p2) - n * p3
+    r2 = r * r
+    s = r + r * r2 * (s3 + r2 * (s5 + r2 * (s7 + r2 * s9)))
+    c = _as(1.0, x) + r2 * (c2 + r2 * (c4 + r2 * (c6 + r2 * (c8 + r2 * c10))))
+    return _quadrant(n, s, c, _as(1.0, x))
+
+
+def _sincos(x):
+    """``sin(x), cos(x)`` in ``x``'s dtype, for ``|x| < _big(x)``."""
+
+
+@overload(_sincos, inline="always", jit_options={"fastmath": _FM})
+def _sincos_overload(x):
+    return _sincos32 if x == types.float32 else _sincos64
+
+
+def _big(x):
+    """Where ``_sincos`` hands over to libm, in ``x``'s dtype."""
+
+
+@overload(_big, inline="always")
+def _big_overload(x):
+    big = _BIG_32 if x == types.float32 else _BIG
+    return lambda x: big
 
 
 @njit(inline="always", cache=True, fastmath=_FM)
@@ -92,26 +168,28 @@ def _fourier_rows(z, w, end, buf, chain, need_chain):
         buf[1, j] = c
     if need_chain:
         for j in range(m):
-            chain[j] = 1.0 if (z[j] >= -end and z[j] <= end) else 0.0
+            chain[j] = 1 if (z[j] >= -end and z[j] <= end) else 0
     # huge or not finite: the library functions there (a count first, in a
     # loop that vectorises, keeps the usual case at full speed)
+    big = _big(w)
     bad = 0
     for j in range(m):
-        bad += not abs(_held(z[j], end) * w) < _BIG
+        bad += not abs(_held(z[j], end) * w) < big
     if bad:
         for j in range(m):
             x = _held(z[j], end) * w
-            if not abs(x) < _BIG:
+            if not abs(x) < big:
                 buf[0, j] = math.sin(x)
                 buf[1, j] = math.cos(x)
     if R > 2:
+        one = _as(1.0, w)
         for j in range(m):
-            two_c = 2.0 * buf[1, j]
+            two_c = buf[1, j] + buf[1, j]
             buf[2, j] = two_c * buf[0, j]
-            buf[3, j] = two_c * buf[1, j] - 1.0
+            buf[3, j] = two_c * buf[1, j] - one
     for k in range(4, R, 2):
         for j in range(m):
-            two_c = 2.0 * buf[1, j]
+            two_c = buf[1, j] + buf[1, j]
             buf[k, j] = two_c * buf[k - 2, j] - buf[k - 4, j]
             buf[k + 1, j] = two_c * buf[k - 1, j] - buf[k - 3, j]
 
@@ -128,9 +206,9 @@ def _three_term_rows(u, buf, M, legendre):
         for j in range(m):
             buf[1, j] = u[j]
     for k in range(1, M - 1):
-        a, b = 2.0, 1.0
+        a, b = _as(2.0, buf), _as(1.0, buf)
         if legendre:
-            a, b = (2.0 * k + 1.0) / (k + 1.0), k / (k + 1.0)
+            a, b = _as((2.0 * k + 1.0) / (k + 1.0), buf), _as(k / (k + 1.0), buf)
         for j in range(m):
             buf[k + 1, j] = u[j] * buf[k, j] * a - b * buf[k - 1, j]
 
@@ -138,15 +216,16 @@ def _three_term_rows(u, buf, M, legendre):
 @njit(cache=True, fastmath=_FM)
 def _polynomial_rows(z, centre, inv_scale, buf, M, vw):
     m = z.shape[0]
+    one = _as(1.0, z)
     for j in range(m):
         u = (z[j] - centre) * inv_scale
-        v = min(max(u, -1.0), 1.0)
+        v = min(max(u, -one), one)
         vw[0, j] = v
         vw[1, j] = u - v
     _three_term_rows(vw[0], buf, M, False)
     # beyond the ends the tangent lines: k**2 w (odd k), k**2 |w| (even k)
     for k in range(1, M):
-        kk = float(k * k)
+        kk = _as(k * k, buf)
         if k % 2 == 1:
             for j in range(m):
                 buf[k, j] += kk * vw[1, j]
@@ -154,8 +233,8 @@ def _polynomial_rows(z, centre, inv_scale, buf, M, vw):
             for j in range(m):
                 buf[k, j] += kk * abs(vw[1, j])
     for j in range(m):
-        buf[M, j] = max(vw[1, j], 0.0)
-        buf[M + 1, j] = min(vw[1, j], 0.0)
+        buf[M, j] = max(vw[1, j], _as(0.0, vw))
+        buf[M + 1, j] = min(vw[1, j], _as(0.0, vw))
 
 
 @njit(cache=True, fastmath=_FM)
@@ -169,7 +248,7 @@ def _fill(x, family, p0, p1, M, buf, chain, vw, need_chain):
     else:
         _three_term_rows(x, buf, M, family == LEGENDRE)
         for j in range(x.shape[0]):
-            chain[j] = (1.0 - x[j] * x[j]) * p0
+            chain[j] = (_as(1.0, p0) - x[j] * x[j]) * p0
 
 
 @njit(cache=True, fastmath=_FM)
@@ -178,7 +257,7 @@ def _combine(buf, coefs, n_rows, acc):
     m = acc.shape[0]
     shared = coefs.shape[1] == 1
     for j in range(m):
-        acc[j] = 0.0
+        acc[j] = 0
     for k in range(n_rows):
         if shared:
             ck = coefs[k, 0]
@@ -211,10 +290,10 @@ def forward(X, family, p0, p1, M, R, coefs, A, block):
     """
     n, m = X.shape
     for b in prange((n + block - 1) // block):
-        buf = np.empty((R, m))
-        chain = np.empty(m)
-        vw = np.empty((2, m))
-        acc = np.empty(m)
+        buf = np.empty((R, m), X.dtype)
+        chain = np.empty(m, X.dtype)
+        vw = np.empty((2, m), X.dtype)
+        acc = np.empty(m, X.dtype)
         for i in range(b * block, min(n, (b + 1) * block)):
             _fill(X[i], family, p0, p1, M, buf, chain, vw, False)
             _combine(buf, coefs, M, acc)
@@ -235,11 +314,11 @@ def backward(X, family, p0, p1, M, R, slopes, dA, dZ, partial, block):
     has_chain = family == CHEBYSHEV or family == LEGENDRE
     has_chain = has_chain or (family == FOURIER and p1 < np.inf)
     for b in prange((n + block - 1) // block):
-        buf = np.empty((R, m))
-        chain = np.empty(m)
-        vw = np.empty((2, m))
-        slope = np.empty(m)
-        g = np.empty(m)
+        buf = np.empty((R, m), X.dtype)
+        chain = np.empty(m, X.dtype)
+        vw = np.empty((2, m), X.dtype)
+        slope = np.empty(m, X.dtype)
+        g = np.empty(m, X.dtype)
         acc = partial[b]
         for i in range(b * block, min(n, (b + 1) * block)):
             _fill(X[i], family, p0, p1, M, buf, chain, vw, has_chain)

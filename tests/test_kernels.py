@@ -220,3 +220,47 @@ def test_fourier_kernel_holds_the_values_beyond_the_range(monkeypatch):
     _, _, slope = basis.activate(z[:, inside], coef)
     assert_allclose(dZ[0, inside], slope[0], rtol=1e-12, atol=1e-12)
     assert np.isnan(A[0, -1]) and np.isnan(dZ[0, -1])
+
+
+@pytest.mark.parametrize("scope", ["layer", "neuron"])
+@pytest.mark.parametrize("basis", FAMILIES)
+def test_float32_kernels_agree_with_float64(monkeypatch, basis, scope):
+    # the kernels compute in the data's dtype: float32 data gets float32
+    # series and recurrences, accurate to a few float32 roundings
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numba")
+    rng = np.random.default_rng(0)
+    basis = make_basis(basis, 8)
+    family = _kernels.family_of(basis)
+    Z = 2.0 * rng.normal(size=(300, 16))  # some beyond the design range
+    C = rng.normal(size=8 if scope == "layer" else (16, 8))
+    dA = rng.normal(size=Z.shape)
+    results = {}
+    for dtype in (np.float64, np.float32):
+        A, X = _kernels.activate(family, Z.astype(dtype), C)
+        dZ, dC = _kernels.Saved(family, X, C).gradients(dA.astype(dtype))
+        assert A.dtype == dZ.dtype == dtype
+        results[dtype] = A, dZ, dC
+    for ours, exact in zip(results[np.float32], results[np.float64]):
+        scale = np.abs(exact).max()
+        assert_allclose(ours, exact, rtol=0, atol=2e-6 * scale)
+    # float32 data ran the float32 kernel (its scalars too), not a float64
+    # one fed with float32 arrays
+    signatures = [str(s) for s in _kernels._compiled().forward.signatures]
+    assert any("float32" in s and "float64" not in s for s in signatures)
+
+
+def test_float32_sine_and_cosine_are_accurate():
+    # the float32 series and reduction against float64 sin and cos of the
+    # same float32 argument, through the fast range and beyond it (libm)
+    basis = FourierBasis(2, scale=1.0, extrapolation="periodic")
+    family = _kernels._Family.of(basis)
+    w = np.float32(basis.frequency)
+    x = np.concatenate([
+        np.linspace(-30, 30, 20001), np.geomspace(1e-30, 1e4, 2000),
+        -np.geomspace(1e-3, 1e6, 2000),
+    ]).astype(np.float32)  # fmt: skip
+    wz = (x * w).astype(np.float64)  # the kernel's float32 product, exactly
+    for k, exact in ((0, np.sin(wz)), (1, np.cos(wz))):
+        coef = np.eye(2)[k]
+        A = _kernels.activate(family, x[None, :].copy(), coef)[0][0]
+        assert_allclose(A, exact, rtol=0, atol=3e-7)
