@@ -64,7 +64,7 @@ def _as_overload(value, like):
 # ((pi/4)**19 / 19! ~ 1e-19), to r**9 and r**10 in float32 ((pi/4)**11 /
 # 11! ~ 2e-9). Beyond |x| = _BIG, and for non-finite x, the libm functions
 # take over.
-def _series(kind, pio2, sin_orders, cos_orders, big):
+def _constants(kind, pio2, sin_orders, cos_orders, big):
     return (
         kind(2.0 / math.pi),
         tuple(kind(part) for part in pio2),
@@ -74,14 +74,14 @@ def _series(kind, pio2, sin_orders, cos_orders, big):
     )
 
 
-_TWO_OVER_PI, _PIO2, _S, _C, _BIG = _series(
+_TWO_OVER_PI, _PIO2, _S, _C, _BIG = _constants(
     float,
     (1.5707963267341256e00, 6.077100506506192e-11, 2.0222662487959506e-21),
     (3, 5, 7, 9, 11, 13, 15, 17),
     (2, 4, 6, 8, 10, 12, 14, 16, 18),
     2.0**19,
 )
-_TWO_OVER_PI_32, _PIO2_32, _S_32, _C_32, _BIG_32 = _series(
+_TWO_OVER_PI_32, _PIO2_32, _S_32, _C_32, _BIG_32 = _constants(
     np.float32,
     (1.57080078125, -4.453584551811218e-06, -8.705516307827565e-10),
     (3, 5, 7, 9),
@@ -102,39 +102,71 @@ def _quadrant(n, s, c, one):
     return a * s + b * c, a * c - b * s
 
 
-def _sincos64(x):
-    p1, p2, p3 = _PIO2
+def _series64(r):
     s3, s5, s7, s9, s11, s13, s15, s17 = _S
     c2, c4, c6, c8, c10, c12, c14, c16, c18 = _C
-    n = np.rint(x * _TWO_OVER_PI)
-    r = ((x - n * p1) - n * p2) - n * p3
     r2 = r * r
     s = r2 * (s13 + r2 * (s15 + r2 * s17))
     s = r + r * r2 * (s3 + r2 * (s5 + r2 * (s7 + r2 * (s9 + r2 * (s11 + s)))))
     c = r2 * (c12 + r2 * (c14 + r2 * (c16 + r2 * c18)))
     c = 1.0 + r2 * (c2 + r2 * (c4 + r2 * (c6 + r2 * (c8 + r2 * (c10 + c)))))
-    return _quadrant(n, s, c, 1.0)
+    return s, c
 
 
-def _sincos32(x):
-    p1, p2, p3 = _PIO2_32
+def _series32(r):
     s3, s5, s7, s9 = _S_32
     c2, c4, c6, c8, c10 = _C_32
-    n = np.rint(x * _TWO_OVER_PI_32)
-    r = ((x - n * p1) - n * p2) - n * p3
     r2 = r * r
     s = r + r * r2 * (s3 + r2 * (s5 + r2 * (s7 + r2 * s9)))
-    c = _as(1.0, x) + r2 * (c2 + r2 * (c4 + r2 * (c6 + r2 * (c8 + r2 * c10))))
+    c = _as(1.0, r) + r2 * (c2 + r2 * (c4 + r2 * (c6 + r2 * (c8 + r2 * c10))))
+    return s, c
+
+
+def _series(r):
+    """The Taylor series of ``sin(r), cos(r)`` in ``r``'s dtype, ``|r| <= 0.8``."""
+
+
+@overload(_series, inline="always", jit_options={"fastmath": _FM})
+def _series_overload(r):
+    return _series32 if r == types.float32 else _series64
+
+
+def _reduce(x):
+    """``n, r`` with ``x = n pi/2 + r``, ``|r| <= pi/4``, in ``x``'s dtype."""
+
+
+@overload(_reduce, inline="always", jit_options={"fastmath": _FM})
+def _reduce_overload(x):
+    single = x == types.float32
+    two_over_pi = _TWO_OVER_PI_32 if single else _TWO_OVER_PI
+    p1, p2, p3 = _PIO2_32 if single else _PIO2
+
+    def reduce(x):
+        n = np.rint(x * two_over_pi)
+        return n, ((x - n * p1) - n * p2) - n * p3
+
+    return reduce
+
+
+@njit(inline="always", cache=True, fastmath=_FM)
+def _sincos(x):
+    """``sin(x), cos(x)`` in ``x``'s dtype, for ``|x| < _big(x)``."""
+    n, r = _reduce(x)
+    s, c = _series(r)
     return _quadrant(n, s, c, _as(1.0, x))
 
 
-def _sincos(x):
-    """``sin(x), cos(x)`` in ``x``'s dtype, for ``|x| < _big(x)``."""
+# The held Fourier range is [-pi/2, pi/2] in w z by default: there the
+# series of x / 2 (|x / 2| <= 0.8, where their remainders are still below the
+# dtype's rounding) and the double angle need no reduction
+_SMALL = 1.6
 
 
-@overload(_sincos, inline="always", jit_options={"fastmath": _FM})
-def _sincos_overload(x):
-    return _sincos32 if x == types.float32 else _sincos64
+@njit(inline="always", cache=True, fastmath=_FM)
+def _sincos_small(x):
+    """``sin(x), cos(x)`` for ``|x| <= _SMALL``, without reduction."""
+    s, c = _series(x * _as(0.5, x))
+    return (s + s) * c, (c - s) * (c + s)
 
 
 def _big(x):
@@ -162,19 +194,27 @@ def _fourier_rows(z, w, end, buf, chain, need_chain):
     # z held within [-end, end] (end = inf: 'periodic'); chain: 1 inside,
     # 0 beyond and for NaN
     m, R = z.shape[0], buf.shape[0]
-    for j in range(m):
-        s, c = _sincos(_held(z[j], end) * w)
-        buf[0, j] = s
-        buf[1, j] = c
     if need_chain:
         for j in range(m):
             chain[j] = 1 if (z[j] >= -end and z[j] <= end) else 0
-    # huge or not finite: the library functions there (a count first, in a
-    # loop that vectorises, keeps the usual case at full speed)
-    big = _big(w)
-    bad = 0
-    for j in range(m):
-        bad += not abs(_held(z[j], end) * w) < big
+    if abs(w * end) <= _SMALL:
+        # the held range (the default) needs no reduction
+        for j in range(m):
+            s, c = _sincos_small(_held(z[j], end) * w)
+            buf[0, j] = s
+            buf[1, j] = c
+        bad = 0
+    else:
+        for j in range(m):
+            s, c = _sincos(_held(z[j], end) * w)
+            buf[0, j] = s
+            buf[1, j] = c
+        # huge or not finite: the library functions there (a count first,
+        # in a loop that vectorises, keeps the usual case at full speed)
+        big = _big(w)
+        bad = 0
+        for j in range(m):
+            bad += not abs(_held(z[j], end) * w) < big
     if bad:
         for j in range(m):
             x = _held(z[j], end) * w
@@ -268,6 +308,29 @@ def _combine(buf, coefs, n_rows, acc):
                 acc[j] += coefs[k, j] * buf[k, j]
 
 
+@njit(cache=True, fastmath=_FM)
+def _gradient_rows(buf, slopes, g, M, acc, slope):
+    """``acc[k] += g * buf[k]`` for k < M and ``slope = sum_k slopes[k] *
+    buf[k]`` over all rows, in one pass over them; slopes (R, 1) or (R, m)."""
+    m, R = g.shape[0], buf.shape[0]
+    shared = slopes.shape[1] == 1
+    for j in range(m):
+        slope[j] = 0
+    for k in range(R):
+        if k < M and shared:
+            sk = slopes[k, 0]
+            for j in range(m):
+                acc[k, j] += g[j] * buf[k, j]
+                slope[j] += sk * buf[k, j]
+        elif k < M:
+            for j in range(m):
+                acc[k, j] += g[j] * buf[k, j]
+                slope[j] += slopes[k, j] * buf[k, j]
+        else:
+            for j in range(m):
+                slope[j] += slopes[k, 0 if shared else j] * buf[k, j]
+
+
 @njit(parallel=True, cache=True, fastmath=_FM)
 def forward(X, family, p0, p1, M, R, coefs, A, block):
     """``A = F(Z)`` from the family's input ``X`` (``A`` may be ``X``).
@@ -324,10 +387,7 @@ def backward(X, family, p0, p1, M, R, slopes, dA, dZ, partial, block):
             _fill(X[i], family, p0, p1, M, buf, chain, vw, has_chain)
             for j in range(m):
                 g[j] = dA[i, j]
-            for k in range(M):
-                for j in range(m):
-                    acc[k, j] += g[j] * buf[k, j]
-            _combine(buf, slopes, R, slope)
+            _gradient_rows(buf, slopes, g, M, acc, slope)
             if has_chain:
                 for j in range(m):
                     slope[j] *= chain[j]

@@ -249,18 +249,23 @@ def test_float32_kernels_agree_with_float64(monkeypatch, basis, scope):
     assert any("float32" in s and "float64" not in s for s in signatures)
 
 
-def test_float32_sine_and_cosine_are_accurate():
-    # the float32 series and reduction against float64 sin and cos of the
-    # same float32 argument, through the fast range and beyond it (libm)
-    basis = FourierBasis(2, scale=1.0, extrapolation="periodic")
+@pytest.mark.parametrize("extrapolation", ["periodic", "constant"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sine_and_cosine_are_accurate(extrapolation, dtype):
+    # the series, with the reduction (periodic) or the half angle (held
+    # range), against float64 sin and cos of the kernel's own argument, the
+    # product x * w in the data's dtype; beyond the fast range libm's
+    basis = FourierBasis(2, scale=1.0, extrapolation=extrapolation)
     family = _kernels._Family.of(basis)
-    w = np.float32(basis.frequency)
+    w = dtype(basis.frequency)
     x = np.concatenate([
         np.linspace(-30, 30, 20001), np.geomspace(1e-30, 1e4, 2000),
         -np.geomspace(1e-3, 1e6, 2000),
-    ]).astype(np.float32)  # fmt: skip
-    wz = (x * w).astype(np.float64)  # the kernel's float32 product, exactly
+    ]).astype(dtype)  # fmt: skip
+    held = x if extrapolation == "periodic" else np.clip(x, -1, 1)
+    wz = (held * w).astype(np.float64)
+    atol = 3e-7 if dtype == np.float32 else 1e-15
     for k, exact in ((0, np.sin(wz)), (1, np.cos(wz))):
         coef = np.eye(2)[k]
         A = _kernels.activate(family, x[None, :].copy(), coef)[0][0]
-        assert_allclose(A, exact, rtol=0, atol=3e-7)
+        assert_allclose(A, exact, rtol=0, atol=atol)
