@@ -173,7 +173,7 @@ class BaseVNN(TrainingMixin, CallbackSupportMixin, BaseEstimator, ABC):
                 self.output_activation_coefs_,
                 self.basis_,
                 need_backward=False,
-                on_preactivation=check,
+                range_check=check,
             )
             out = LINKS[self.out_activation_].inverse(G)
         warn_if_out_of_range(check)

@@ -170,8 +170,9 @@ def _columns(coef, n_units, dtype):
     return np.ascontiguousarray(coef.T)
 
 
-def activate(family, Z, C, out=None):
-    """``F(Z)`` by the forward kernel; ``Z`` (2-d, C-contiguous) is overwritten.
+def activate(family, Z, C, out=None, bias=None, check=None):
+    """``F(Z + bias)`` by the forward kernel; ``Z`` (2-d, C-contiguous) may be
+    overwritten.
 
     Parameters
     ----------
@@ -180,25 +181,48 @@ def activate(family, Z, C, out=None):
     C : ndarray of shape (M,) or (n_units, M)
     out : ndarray of shape Z.shape, default=None
         Where to write ``A``; may be ``Z``.
+    bias : ndarray of shape (n_units,), default=None
+        The layer's intercepts: the kernel adds them as it reads ``Z``
+        (families whose input is ``z`` itself), which saves a pass over the
+        layer; ``Z`` then keeps its values without them. For the others they
+        are added to ``Z`` first.
+    check : _range_check.LayerCheck, default=None
+        The layer's range check, done in the same pass (or before the input
+        map, for the families that have one).
 
     Returns
     -------
     A : ndarray of shape Z.shape
-    X : ndarray of shape Z.shape
-        The kernels' input (``Z`` itself, mapped in place), what
-        :class:`Saved` keeps for backward.
+    saved : Saved
+        What backward needs: the kernels' input and the intercepts.
     """
+    n, m = Z.shape
+    dtype = Z.dtype
+    none = np.zeros(0, dtype=dtype)
+    low, high, rows = none, none, np.zeros(0, dtype=bool)
+    if family.prepare is not None:
+        if bias is not None:
+            Z += bias
+        bias = None
+        if check is not None:
+            check(Z)  # on z itself, before the map
+            check = None
+    if check is not None:
+        low, high = check.limits(dtype)
+        rows = np.empty(n, dtype=bool)
+    bias = np.zeros(m, dtype) if bias is None else np.asarray(bias, dtype=dtype)
     X = family.input(Z)
     A = np.empty_like(X) if out is None else out
     _use_blas_threads()
-    n, m = X.shape
     M = family.basis.n_basis
-    kind = X.dtype.type
+    kind = dtype.type
     _compiled().forward(
-        X, family.family, kind(family.p0), kind(family.p1), M, family.n_rows,
-        _columns(C, m, X.dtype), A, _block(n),
+        X, bias, family.family, kind(family.p0), kind(family.p1), M,
+        family.n_rows, _columns(C, m, dtype), A, _block(n), low, high, rows,
     )  # fmt: skip
-    return A, X
+    if check is not None:
+        check.record(rows)
+    return A, Saved(family, X, C, bias)
 
 
 def rows_out_of_range(Z, low, high, out):
@@ -235,10 +259,12 @@ class Saved:
         The kernels' input (see :func:`activate`).
     C : ndarray of shape (M,) or (n_units, M)
         The coefficients (a view: unchanged until backward runs).
+    bias : ndarray of shape (n_units,)
+        What the kernels add to ``X`` (zeros if ``X`` has its intercepts).
     """
 
-    def __init__(self, family, X, C):
-        self.family, self.X, self.C = family, X, C
+    def __init__(self, family, X, C, bias):
+        self.family, self.X, self.C, self.bias = family, X, C, bias
 
     def gradients(self, dA, out=None):
         """``dZ = dA * F'(Z)`` and ``dLoss/dC``, from one backward kernel pass.
@@ -267,8 +293,8 @@ class Saved:
         dZ = np.empty_like(dA) if out is None else out
         _use_blas_threads()
         _compiled().backward(
-            X, family.family, kind(family.p0), kind(family.p1), M, family.n_rows,
-            slopes, dA, dZ, partial, block,
+            X, self.bias, family.family, kind(family.p0), kind(family.p1), M,
+            family.n_rows, slopes, dA, dZ, partial, block,
         )  # fmt: skip
         per_unit = partial.sum(axis=0, dtype=np.float64)  # (M, n_units)
         dC = per_unit.sum(axis=1) if np.ndim(C) == 1 else per_unit.T

@@ -133,8 +133,10 @@ def _blas_controller():
     return ThreadpoolController()
 
 
-def activate(Z, C, basis, need_backward, overwrite_z=False, lean=False):
-    """Apply a learned activation to ``Z``.
+def activate(
+    Z, C, basis, need_backward, overwrite_z=False, lean=False, bias=None, check=None
+):
+    """Apply a learned activation to ``Z + bias``.
 
     Returns ``(A, Phi, F')``: the activation, and when ``need_backward`` the
     basis values (for dC) and ``F'(Z) = sum_k C_k f_k'(Z)`` (for dZ), from
@@ -145,9 +147,12 @@ def activate(Z, C, basis, need_backward, overwrite_z=False, lean=False):
     applies its activation in place.
 
     When the numba kernels cover the family (:mod:`sklearn_vnn._kernels`),
-    they compute ``A``; with ``lean=True`` (backpropagation only, no
-    Jacobian) the second item is then a :class:`_kernels.Saved` that
-    :func:`backward` asks for dZ and dC, and the third is None.
+    they compute ``A``, adding ``bias`` and doing the range ``check`` (a
+    :class:`_range_check.LayerCheck`) in the same pass; with ``lean=True``
+    (backpropagation only, no Jacobian) the second item is then a
+    :class:`_kernels.Saved` that :func:`backward` asks for dZ and dC, and
+    the third is None. Elsewhere ``bias`` is added to ``Z`` (which must
+    then be the caller's own array) and ``check`` called on it first.
     """
     in_place = overwrite_z and Z.flags.c_contiguous and Z.flags.writeable
     family = None
@@ -156,10 +161,13 @@ def activate(Z, C, basis, need_backward, overwrite_z=False, lean=False):
     if family is not None:
         if not in_place:
             Z = np.array(Z, order="C")
-        if not need_backward:
-            return _kernels.activate(family, Z, C, out=Z)[0], None, None
-        A, X = _kernels.activate(family, Z, C)
-        return A, _kernels.Saved(family, X, C), None
+        out = Z if not need_backward else None
+        A, saved = _kernels.activate(family, Z, C, out=out, bias=bias, check=check)
+        return (A, None, None) if not need_backward else (A, saved, None)
+    if bias is not None:
+        Z += bias
+    if check is not None:
+        check(Z)
     if need_backward or Z.ndim != 2:
         return basis.activate(Z, C, need_backward)
     per_row = max(1, Z.shape[1] * (basis.n_basis + 1) * Z.itemsize)
@@ -186,6 +194,7 @@ def forward(
     need_backward=True,
     on_preactivation=None,
     lean=False,
+    range_check=None,
 ):
     """Forward pass up to the output layer's pre-link value.
 
@@ -206,6 +215,9 @@ def forward(
         Keep only what :func:`backward` needs: where the numba kernels run,
         a layer's cache then holds no basis values (see :func:`activate`).
         The Jacobian needs them, and leaves this False.
+    range_check : _range_check.RangeCheck, default=None
+        Flags the rows whose hidden pre-activations leave the training
+        range, in the activation's own pass where the numba kernels run.
 
     Returns
     -------
@@ -219,26 +231,32 @@ def forward(
     n_layers = len(weights)
     for layer in range(n_layers):
         Z = safe_sparse_dot(A, weights[layer])
-        Z += biases[layer]
         if not need_backward:
             # nothing needs the layer's input any more: free it before the
             # activation's work (the peak memory of a prediction)
             A = None
-        if layer < n_layers - 1:
-            C = hidden_C[layer]
-            if on_preactivation is not None:
+        hidden = layer < n_layers - 1
+        C = hidden_C[layer] if hidden else output_C
+        # the intercepts and the range check go to activate, which does them
+        # in its own pass where it can
+        bias, check = biases[layer], None
+        if hidden and range_check is not None:
+            check = range_check.layer(layer)
+        if C is None or (hidden and on_preactivation is not None):
+            Z += bias
+            bias = None
+            if check is not None:
+                check(Z)
+                check = None
+            if C is not None:
                 on_preactivation(layer, Z)
-        elif output_C is not None:
-            C = output_C
-        else:
-            C = None
         if C is None:
             A_next, Phi, Fp = Z, None, None
         else:
             # without backward (or lean) nothing keeps Z: its memory takes A
             A_next, Phi, Fp = activate(
                 Z, C, basis, need_backward, overwrite_z=lean or not need_backward,
-                lean=lean,
+                lean=lean, bias=bias, check=check,
             )  # fmt: skip
         if need_backward:
             cache.append((A, Phi, Fp))

@@ -331,14 +331,31 @@ def _gradient_rows(buf, slopes, g, M, acc, slope):
                 slope[j] += slopes[k, 0 if shared else j] * buf[k, j]
 
 
+@njit(cache=True, fastmath=_FM)
+def _input_row(x, bias, z, low, high):
+    """``z = x + bias``; with limits (``low`` not empty), whether some
+    ``z`` lies outside ``[low, high]`` (NaN is not)."""
+    m = z.shape[0]
+    for j in range(m):
+        z[j] = x[j] + bias[j]
+    if low.shape[0] == 0:
+        return False
+    count = 0
+    for j in range(m):
+        count += (z[j] < low[j]) | (z[j] > high[j])
+    return count > 0
+
+
 @njit(parallel=True, cache=True, fastmath=_FM)
-def forward(X, family, p0, p1, M, R, coefs, A, block):
-    """``A = F(Z)`` from the family's input ``X`` (``A`` may be ``X``).
+def forward(X, bias, family, p0, p1, M, R, coefs, A, block, low, high, flags):
+    """``A = F(X + bias)`` (``A`` may be ``X``), and which rows leave the limits.
 
     Parameters
     ----------
     X : ndarray of shape (n, m)
-        ``z`` (Fourier, polynomial) or ``u = tanh(z / scale)``.
+        ``z`` without its bias (Fourier, polynomial) or ``u = tanh(z /
+        scale)`` (then ``bias`` is 0).
+    bias : ndarray of shape (m,)
     family : int
     p0, p1 : float
         The family's numbers (frequency and the end of the range, inf for
@@ -350,23 +367,32 @@ def forward(X, family, p0, p1, M, R, coefs, A, block):
     A : ndarray of shape (n, m)
     block : int
         Rows per task.
+    low, high : ndarray of shape (m,) or (0,)
+        Limits of ``X + bias`` for the range check; empty: no check.
+    flags : ndarray of shape (n,) or (0,), dtype bool
+        ``flags[i]``: whether row i leaves the limits (with limits only).
     """
     n, m = X.shape
     for b in prange((n + block - 1) // block):
+        z = np.empty(m, X.dtype)
         buf = np.empty((R, m), X.dtype)
         chain = np.empty(m, X.dtype)
         vw = np.empty((2, m), X.dtype)
         acc = np.empty(m, X.dtype)
         for i in range(b * block, min(n, (b + 1) * block)):
-            _fill(X[i], family, p0, p1, M, buf, chain, vw, False)
+            outside = _input_row(X[i], bias, z, low, high)
+            if low.shape[0]:
+                flags[i] = outside
+            _fill(z, family, p0, p1, M, buf, chain, vw, False)
             _combine(buf, coefs, M, acc)
             for j in range(m):
                 A[i, j] = acc[j]
 
 
 @njit(parallel=True, cache=True, fastmath=_FM)
-def backward(X, family, p0, p1, M, R, slopes, dA, dZ, partial, block):
-    """``dZ = dA * F'(Z)`` and per-task sums of ``dA * Phi`` (``dZ`` may be ``dA``).
+def backward(X, bias, family, p0, p1, M, R, slopes, dA, dZ, partial, block):
+    """``dZ = dA * F'(X + bias)`` and per-task sums of ``dA * Phi`` (``dZ`` may
+    be ``dA``).
 
     ``slopes`` (R, 1) or (R, m) are the coefficients of ``F'`` over the
     rows (without the chain factor); ``partial[b]`` (M, m) receives the sum
@@ -376,7 +402,9 @@ def backward(X, family, p0, p1, M, R, slopes, dA, dZ, partial, block):
     n, m = X.shape
     has_chain = family == CHEBYSHEV or family == LEGENDRE
     has_chain = has_chain or (family == FOURIER and p1 < np.inf)
+    no_limits = bias[:0]
     for b in prange((n + block - 1) // block):
+        z = np.empty(m, X.dtype)
         buf = np.empty((R, m), X.dtype)
         chain = np.empty(m, X.dtype)
         vw = np.empty((2, m), X.dtype)
@@ -384,7 +412,8 @@ def backward(X, family, p0, p1, M, R, slopes, dA, dZ, partial, block):
         g = np.empty(m, X.dtype)
         acc = partial[b]
         for i in range(b * block, min(n, (b + 1) * block)):
-            _fill(X[i], family, p0, p1, M, buf, chain, vw, has_chain)
+            _input_row(X[i], bias, z, no_limits, no_limits)
+            _fill(z, family, p0, p1, M, buf, chain, vw, has_chain)
             for j in range(m):
                 g[j] = dA[i, j]
             _gradient_rows(buf, slopes, g, M, acc, slope)

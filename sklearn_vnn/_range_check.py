@@ -12,8 +12,9 @@ drive some unit's pre-activation beyond its bounds by more than ``MARGIN``
 times the width of those bounds. When more than ``MIN_SHARE`` of the rows
 (and at least one) do, an :class:`OutOfRangeWarning` says how many rows and
 which layers. The check rides on the prediction's own forward pass
-(``_network.forward``'s ``on_preactivation`` hook): two comparisons per
-pre-activation, in row blocks that stay in cache.
+(``_network.forward``'s ``range_check``): two comparisons per
+pre-activation, in row blocks that stay in cache, or inside the numba
+kernels' pass over the layer.
 
 The defaults come from ``benchmarks/range_warning_study.py`` (results in
 ``benchmarks/results/range_warning.md``): 5-fold cross-validation on iris,
@@ -121,7 +122,8 @@ def warn_if_out_of_range(check):
 
 
 class RangeCheck:
-    """The ``on_preactivation`` hook that counts out-of-range rows.
+    """Counts the out-of-range rows of one prediction (``_network.forward``'s
+    ``range_check``), layer by layer.
 
     Parameters
     ----------
@@ -144,28 +146,9 @@ class RangeCheck:
         self.flagged = np.zeros(n_samples, dtype=bool)
         self.per_layer = [0] * len(bounds)
 
-    def __call__(self, layer, Z):
-        low, high = (limit.astype(Z.dtype) for limit in self.limits[layer])
-        rows = np.empty(Z.shape[0], dtype=bool)
-        if not _kernels.rows_out_of_range(Z, low, high, rows):
-            self._rows_with_numpy(Z, low, high, rows)
-        self.per_layer[layer] = int(rows.sum())
-        self.flagged |= rows
-
-    @staticmethod
-    def _rows_with_numpy(Z, low, high, rows):
-        n_rows, n_units = Z.shape
-        block = max(1, _BLOCK_ELEMENTS // max(n_units, 1))
-        # row blocks keep the two comparison masks in cache
-        below = np.empty((min(block, n_rows), n_units), dtype=bool)
-        above = np.empty_like(below)
-        for start in range(0, n_rows, block):
-            Zb = Z[start : start + block]
-            m = Zb.shape[0]
-            np.less(Zb, low, out=below[:m])
-            np.greater(Zb, high, out=above[:m])
-            below[:m] |= above[:m]
-            below[:m].any(axis=1, out=rows[start : start + m])
+    def layer(self, layer):
+        """The check of one hidden layer (a :class:`LayerCheck`)."""
+        return LayerCheck(self, layer)
 
     def message(self, min_share=MIN_SHARE):
         """The warning's text, or None when too few rows are out of range."""
@@ -185,3 +168,46 @@ class RangeCheck:
             "the training data were? To silence this warning: "
             'warnings.filterwarnings("ignore", category=OutOfRangeWarning).'
         )
+
+
+class LayerCheck:
+    """One hidden layer's part of a :class:`RangeCheck`.
+
+    Called with the layer's pre-activations ``Z``, it flags their rows in a
+    pass of its own; the numba kernels instead flag them in the activation's
+    pass, from :meth:`limits`, and hand the flags to :meth:`record`.
+    """
+
+    def __init__(self, check, layer):
+        self.check, self.index = check, layer
+
+    def limits(self, dtype):
+        """``(low, high)``, one pair per unit, in ``dtype``."""
+        return tuple(limit.astype(dtype) for limit in self.check.limits[self.index])
+
+    def record(self, rows):
+        """Count the flagged ``rows`` (bool, one per sample) for this layer."""
+        self.check.per_layer[self.index] = int(rows.sum())
+        self.check.flagged |= rows
+
+    def __call__(self, Z):
+        low, high = self.limits(Z.dtype)
+        rows = np.empty(Z.shape[0], dtype=bool)
+        if not _kernels.rows_out_of_range(Z, low, high, rows):
+            self._rows_with_numpy(Z, low, high, rows)
+        self.record(rows)
+
+    @staticmethod
+    def _rows_with_numpy(Z, low, high, rows):
+        n_rows, n_units = Z.shape
+        block = max(1, _BLOCK_ELEMENTS // max(n_units, 1))
+        # row blocks keep the two comparison masks in cache
+        below = np.empty((min(block, n_rows), n_units), dtype=bool)
+        above = np.empty_like(below)
+        for start in range(0, n_rows, block):
+            Zb = Z[start : start + block]
+            m = Zb.shape[0]
+            np.less(Zb, low, out=below[:m])
+            np.greater(Zb, high, out=above[:m])
+            below[:m] |= above[:m]
+            below[:m].any(axis=1, out=rows[start : start + m])

@@ -14,6 +14,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from threadpoolctl import threadpool_limits
 
 from sklearn_vnn import VNNClassifier, VNNRegressor, _kernels, _network
+from sklearn_vnn._range_check import OutOfRangeWarning, RangeCheck
 from sklearn_vnn.bases import (
     ChebyshevBasis,
     FourierBasis,
@@ -208,13 +209,13 @@ def test_fourier_kernel_holds_the_values_beyond_the_range(monkeypatch):
     ends = np.array([-2.0, -2.0, -2.0, -2.0, 0.3, 2.0, 2.0, 2.0, 2.0, np.nan])
     coef = np.array([1.0, -0.5, 0.25, 2.0, -1.0])
     family = _kernels.family_of(basis)
-    A, X = _kernels.activate(family, z.copy(), coef)
+    A, saved = _kernels.activate(family, z.copy(), coef)
     wz = basis.frequency * ends
     k = np.arange(1, 4)[:, None]
     rows = np.stack([np.sin(k * wz), np.cos(k * wz)], 1).reshape(6, -1)[:5]
     assert_allclose(A[0], coef @ rows, rtol=1e-12, atol=1e-12)
     dA = np.ones_like(z)
-    dZ, dC = _kernels.Saved(family, X, coef).gradients(dA)
+    dZ, dC = saved.gradients(dA)
     inside = np.abs(z[0]) <= 2.0
     assert (dZ[0, ~inside & ~np.isnan(z[0])] == 0).all()
     _, _, slope = basis.activate(z[:, inside], coef)
@@ -236,8 +237,8 @@ def test_float32_kernels_agree_with_float64(monkeypatch, basis, scope):
     dA = rng.normal(size=Z.shape)
     results = {}
     for dtype in (np.float64, np.float32):
-        A, X = _kernels.activate(family, Z.astype(dtype), C)
-        dZ, dC = _kernels.Saved(family, X, C).gradients(dA.astype(dtype))
+        A, saved = _kernels.activate(family, Z.astype(dtype), C)
+        dZ, dC = saved.gradients(dA.astype(dtype))
         assert A.dtype == dZ.dtype == dtype
         results[dtype] = A, dZ, dC
     for ours, exact in zip(results[np.float32], results[np.float64]):
@@ -269,3 +270,38 @@ def test_sine_and_cosine_are_accurate(extrapolation, dtype):
         coef = np.eye(2)[k]
         A = _kernels.activate(family, x[None, :].copy(), coef)[0][0]
         assert_allclose(A, exact, rtol=0, atol=atol)
+
+
+@pytest.mark.parametrize("basis", FAMILIES)
+def test_bias_and_range_check_ride_on_the_kernel_pass(monkeypatch, basis):
+    # the kernel adds the intercepts as it reads Z and flags the rows whose
+    # Z + b leave the limits: the same numbers as activating Z + b
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numba")
+    rng = np.random.default_rng(0)
+    family = _kernels.family_of(make_basis(basis, 6))
+    Z, bias = rng.normal(size=(200, 7)), rng.normal(size=7)
+    C, dA = rng.normal(size=(7, 6)), rng.normal(size=(200, 7))
+    A_ref, saved_ref = _kernels.activate(family, Z + bias, C)
+    check = RangeCheck([np.tile([-1.0, 1.0], (7, 1))], 200).layer(0)
+    A, saved = _kernels.activate(family, Z.copy(), C, bias=bias, check=check)
+    assert_allclose(A, A_ref, rtol=1e-14, atol=1e-14)
+    for ours, ref in zip(saved.gradients(dA), saved_ref.gradients(dA)):
+        assert_allclose(ours, ref, rtol=1e-14, atol=1e-14)
+    low, high = check.limits(np.float64)  # -2 and 2: half a width beyond
+    expected = ((Z + bias < low) | (Z + bias > high)).any(axis=1)
+    assert 0 < expected.sum() < 200
+    assert_array_equal(check.check.flagged, expected)
+    assert check.check.per_layer == [expected.sum()]
+
+
+def test_range_warning_is_the_same_on_both_paths(monkeypatch):
+    est, X, _ = _fitted(monkeypatch, "fourier", "neuron")
+    shifted = X.copy()
+    shifted[::2, 0] += 20.0  # half the rows far out
+    messages = []
+    for mode in ("numpy", "numba"):
+        monkeypatch.setenv("SKLEARN_VNN_KERNELS", mode)
+        with pytest.warns(OutOfRangeWarning) as record:
+            est.predict(shifted)
+        messages.append(str(record[0].message))
+    assert messages[0] == messages[1]
