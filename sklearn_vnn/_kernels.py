@@ -161,13 +161,15 @@ def _block(n_samples):
     return max(_MIN_BLOCK, -(-n_samples // _MAX_TASKS))
 
 
-def _columns(coef, n_units, dtype):
-    """Coefficients as the kernels read them: (R, 1) shared or (R, n_units),
-    in the data's dtype (the kernels compute in it)."""
+def _columns(coef, dtype, n_rows):
+    """Coefficients as the kernels read them, over the ``n_rows`` rows the
+    family builds (zeros past the coefficients given): (n_rows,) for a
+    shared combination, (n_rows, n_units) per unit; in the data's dtype (the
+    kernels compute in it)."""
     coef = np.asarray(coef, dtype=dtype)
-    if coef.ndim == 1:
-        return coef.reshape(-1, 1)
-    return np.ascontiguousarray(coef.T)
+    out = np.zeros((n_rows, *coef.shape[:-1]), dtype=dtype)
+    out[: coef.shape[-1]] = coef.T
+    return out
 
 
 def activate(family, Z, C, out=None, bias=None, check=None):
@@ -216,9 +218,10 @@ def activate(family, Z, C, out=None, bias=None, check=None):
     _use_blas_threads()
     M = family.basis.n_basis
     kind = dtype.type
+    coefs = _columns(C, dtype, family.n_rows)
     _compiled().forward(
-        X, bias, family.family, kind(family.p0), kind(family.p1), M,
-        family.n_rows, _columns(C, m, dtype), A, _block(n), low, high, rows,
+        X, bias, family.family, kind(family.p0), kind(family.p1), M, coefs, A,
+        _block(n), low, high, rows,
     )  # fmt: skip
     if check is not None:
         check.record(rows)
@@ -288,13 +291,14 @@ class Saved:
         block = _block(n)
         kind = X.dtype.type
         partial = np.zeros((-(-n // block), M, m), dtype=X.dtype)
-        slopes = _columns(family.basis._slope_coefficients(np.asarray(C)), m, X.dtype)
+        slopes = family.basis._slope_coefficients(np.asarray(C))
+        slopes = _columns(slopes, X.dtype, family.n_rows)
         dA = np.ascontiguousarray(dA, dtype=X.dtype)
         dZ = np.empty_like(dA) if out is None else out
         _use_blas_threads()
         _compiled().backward(
             X, self.bias, family.family, kind(family.p0), kind(family.p1), M,
-            family.n_rows, slopes, dA, dZ, partial, block,
+            slopes, dA, dZ, partial, block,
         )  # fmt: skip
         per_unit = partial.sum(axis=0, dtype=np.float64)  # (M, n_units)
         dC = per_unit.sum(axis=1) if np.ndim(C) == 1 else per_unit.T

@@ -2,13 +2,15 @@
 
 One kernel call runs a whole layer's activation, one row of samples at a
 time and the rows spread over threads: the basis rows of one sample are
-built in a small buffer that stays in cache, then combined. The forward
-kernel gives ``A = F(Z)`` (paper eq. 3 / Sec. III); the backward kernel
-builds the same rows again and gives, in one pass, ``dZ = dA * F'(Z)`` and
-the coefficient gradient ``sum_samples dA * Phi`` (eqs. 6, 12, 15, 19-20),
-so that no ``(M, n_samples, n_units)`` array of basis values is ever
-stored. ``sklearn_vnn._kernels`` decides when these run; this module only
-computes.
+built in a small buffer that stays in cache, and combined (the Fourier rows
+as they are built). The forward kernel gives ``A = F(Z)`` (paper eq. 3 /
+Sec. III), adding the layer's intercepts to ``Z`` as it reads it and, for
+a prediction, flagging the rows out of the training range; the backward
+kernel builds the same rows again and gives, in one pass, ``dZ = dA *
+F'(Z)`` and the coefficient gradient ``sum_samples dA * Phi`` (eqs. 6, 12,
+15, 19-20), so that no ``(M, n_samples, n_units)`` array of basis values is
+ever stored. ``sklearn_vnn._kernels`` decides when these run; this module
+only computes.
 
 Rows per family (the same rows as each family's NumPy ``_fill``):
 
@@ -40,7 +42,9 @@ _FM = {"contract"}
 # data gives float32 buffers, constants and series (twice the numbers per
 # vector instruction), float64 data float64 ones. A bare literal such as
 # 2.0 is a float64 to numba and would turn float32 arithmetic into float64,
-# so constants go through _as.
+# so constants go through _as. A shared combination comes as a 1-d array of
+# coefficients, one per unit as a 2-d one: each gets its own compiled kernel
+# (_coef), the shared one with its coefficients held in registers.
 
 
 def _as(value, like):
@@ -55,6 +59,17 @@ def _as_overload(value, like):
         return kind(value)
 
     return cast
+
+
+def _coef(coefs, k, j):
+    """``coefs[k]`` for a shared combination (1-d), ``coefs[k, j]`` per unit."""
+
+
+@overload(_coef, inline="always")
+def _coef_overload(coefs, k, j):
+    if coefs.ndim == 1:
+        return lambda coefs, k, j: coefs[k]
+    return lambda coefs, k, j: coefs[k, j]
 
 
 # sin and cos: x = n pi/2 + r with |r| <= pi/4 (pi/2 in three parts, the
@@ -190,48 +205,60 @@ def _held(x, end):
 
 
 @njit(cache=True, fastmath=_FM)
-def _fourier_rows(z, w, end, buf, chain, need_chain):
-    # z held within [-end, end] (end = inf: 'periodic'); chain: 1 inside,
-    # 0 beyond and for NaN
-    m, R = z.shape[0], buf.shape[0]
+def _fourier_rows(x, bias, w, end, buf, coefs, acc, chain, need_chain):
+    """The rows of ``z = x + bias`` held within ``[-end, end]`` (end = inf:
+    'periodic'), and ``acc = sum_k coefs[k] * row_k`` as the rows come (no
+    second pass over them); ``chain``: 1 inside the range, 0 beyond and
+    for NaN. ``x`` is read only before ``acc`` is written (they may be one
+    array)."""
+    m, R = x.shape[0], buf.shape[0]
     if need_chain:
         for j in range(m):
-            chain[j] = 1 if (z[j] >= -end and z[j] <= end) else 0
+            z = x[j] + bias[j]
+            chain[j] = 1 if (z >= -end and z <= end) else 0
+    bad = 0
     if abs(w * end) <= _SMALL:
         # the held range (the default) needs no reduction
         for j in range(m):
-            s, c = _sincos_small(_held(z[j], end) * w)
+            s, c = _sincos_small(_held(x[j] + bias[j], end) * w)
             buf[0, j] = s
             buf[1, j] = c
-        bad = 0
     else:
         for j in range(m):
-            s, c = _sincos(_held(z[j], end) * w)
+            s, c = _sincos(_held(x[j] + bias[j], end) * w)
             buf[0, j] = s
             buf[1, j] = c
         # huge or not finite: the library functions there (a count first,
         # in a loop that vectorises, keeps the usual case at full speed)
         big = _big(w)
-        bad = 0
         for j in range(m):
-            bad += not abs(_held(z[j], end) * w) < big
-    if bad:
+            bad += not abs(_held(x[j] + bias[j], end) * w) < big
+        if bad:
+            for j in range(m):
+                wz = _held(x[j] + bias[j], end) * w
+                if not abs(wz) < big:
+                    buf[0, j] = math.sin(wz)
+                    buf[1, j] = math.cos(wz)
+    if R == 2:
         for j in range(m):
-            x = _held(z[j], end) * w
-            if not abs(x) < big:
-                buf[0, j] = math.sin(x)
-                buf[1, j] = math.cos(x)
-    if R > 2:
-        one = _as(1.0, w)
-        for j in range(m):
-            two_c = buf[1, j] + buf[1, j]
-            buf[2, j] = two_c * buf[0, j]
-            buf[3, j] = two_c * buf[1, j] - one
+            acc[j] = _coef(coefs, 0, j) * buf[0, j] + _coef(coefs, 1, j) * buf[1, j]
+        return
+    one = _as(1.0, w)
+    for j in range(m):
+        s, c = buf[0, j], buf[1, j]
+        s2, c2 = (c + c) * s, (c + c) * c - one
+        buf[2, j] = s2
+        buf[3, j] = c2
+        acc[j] = _coef(coefs, 0, j) * s + _coef(coefs, 1, j) * c
+        acc[j] += _coef(coefs, 2, j) * s2 + _coef(coefs, 3, j) * c2
     for k in range(4, R, 2):
         for j in range(m):
             two_c = buf[1, j] + buf[1, j]
-            buf[k, j] = two_c * buf[k - 2, j] - buf[k - 4, j]
-            buf[k + 1, j] = two_c * buf[k - 1, j] - buf[k - 3, j]
+            sk = two_c * buf[k - 2, j] - buf[k - 4, j]
+            ck = two_c * buf[k - 1, j] - buf[k - 3, j]
+            buf[k, j] = sk
+            buf[k + 1, j] = ck
+            acc[j] += _coef(coefs, k, j) * sk + _coef(coefs, k + 1, j) * ck
 
 
 @njit(cache=True, fastmath=_FM)
@@ -254,11 +281,11 @@ def _three_term_rows(u, buf, M, legendre):
 
 
 @njit(cache=True, fastmath=_FM)
-def _polynomial_rows(z, centre, inv_scale, buf, M, vw):
-    m = z.shape[0]
-    one = _as(1.0, z)
+def _polynomial_rows(x, bias, centre, inv_scale, buf, M, vw):
+    m = x.shape[0]
+    one = _as(1.0, x)
     for j in range(m):
-        u = (z[j] - centre) * inv_scale
+        u = (x[j] + bias[j] - centre) * inv_scale
         v = min(max(u, -one), one)
         vw[0, j] = v
         vw[1, j] = u - v
@@ -278,92 +305,81 @@ def _polynomial_rows(z, centre, inv_scale, buf, M, vw):
 
 
 @njit(cache=True, fastmath=_FM)
-def _fill(x, family, p0, p1, M, buf, chain, vw, need_chain):
-    """The family's rows for one sample; ``chain`` gets ``du/dz`` if it has
-    one (Fourier: only when ``need_chain``)."""
-    if family == FOURIER:
-        _fourier_rows(x, p0, p1, buf, chain, need_chain)
-    elif family == POLYNOMIAL:
-        _polynomial_rows(x, p0, p1, buf, M, vw)
-    else:
-        _three_term_rows(x, buf, M, family == LEGENDRE)
-        for j in range(x.shape[0]):
-            chain[j] = (_as(1.0, p0) - x[j] * x[j]) * p0
+def _combine(buf, coefs, acc):
+    """``acc = sum_k coefs[k] * buf[k]``, coefs (R, m)."""
+    m = acc.shape[0]
+    for j in range(m):
+        acc[j] = 0
+    for k in range(coefs.shape[0]):
+        for j in range(m):
+            acc[j] += _coef(coefs, k, j) * buf[k, j]
 
 
 @njit(cache=True, fastmath=_FM)
-def _combine(buf, coefs, n_rows, acc):
-    """``acc = sum_{k < n_rows} coefs[k] * buf[k]``; coefs (R, 1) or (R, m)."""
-    m = acc.shape[0]
-    shared = coefs.shape[1] == 1
-    for j in range(m):
-        acc[j] = 0
-    for k in range(n_rows):
-        if shared:
-            ck = coefs[k, 0]
-            for j in range(m):
-                acc[j] += ck * buf[k, j]
-        else:
-            for j in range(m):
-                acc[j] += coefs[k, j] * buf[k, j]
+def _fill(x, bias, family, p0, p1, M, buf, coefs, acc, chain, vw, need_chain):
+    """The family's rows for one sample of ``z = x + bias``, and for the
+    Fourier family also ``acc = sum_k coefs[k] * row_k`` (the others leave
+    the combination to the caller); ``chain`` gets ``du/dz`` if the family
+    has one (Fourier: only when ``need_chain``). ``acc`` may be ``x``."""
+    if family == FOURIER:
+        _fourier_rows(x, bias, p0, p1, buf, coefs, acc, chain, need_chain)
+        return
+    if family == POLYNOMIAL:
+        _polynomial_rows(x, bias, p0, p1, buf, M, vw)
+    else:
+        u = vw[0]
+        for j in range(x.shape[0]):
+            u[j] = x[j] + bias[j]
+            chain[j] = (_as(1.0, p0) - u[j] * u[j]) * p0
+        _three_term_rows(u, buf, M, family == LEGENDRE)
 
 
 @njit(cache=True, fastmath=_FM)
 def _gradient_rows(buf, slopes, g, M, acc, slope):
     """``acc[k] += g * buf[k]`` for k < M and ``slope = sum_k slopes[k] *
-    buf[k]`` over all rows, in one pass over them; slopes (R, 1) or (R, m)."""
-    m, R = g.shape[0], buf.shape[0]
-    shared = slopes.shape[1] == 1
+    buf[k]`` over all rows, in one pass over them."""
+    m = g.shape[0]
     for j in range(m):
         slope[j] = 0
-    for k in range(R):
-        if k < M and shared:
-            sk = slopes[k, 0]
+    for k in range(slopes.shape[0]):
+        if k < M:
             for j in range(m):
                 acc[k, j] += g[j] * buf[k, j]
-                slope[j] += sk * buf[k, j]
-        elif k < M:
-            for j in range(m):
-                acc[k, j] += g[j] * buf[k, j]
-                slope[j] += slopes[k, j] * buf[k, j]
+                slope[j] += _coef(slopes, k, j) * buf[k, j]
         else:
             for j in range(m):
-                slope[j] += slopes[k, 0 if shared else j] * buf[k, j]
+                slope[j] += _coef(slopes, k, j) * buf[k, j]
 
 
 @njit(cache=True, fastmath=_FM)
-def _input_row(x, bias, z, low, high):
-    """``z = x + bias``; with limits (``low`` not empty), whether some
-    ``z`` lies outside ``[low, high]`` (NaN is not)."""
-    m = z.shape[0]
-    for j in range(m):
-        z[j] = x[j] + bias[j]
-    if low.shape[0] == 0:
-        return False
+def _outside(x, bias, low, high):
+    """Whether some ``x + bias`` lies outside ``[low, high]`` (NaN does not)."""
     count = 0
-    for j in range(m):
-        count += (z[j] < low[j]) | (z[j] > high[j])
+    for j in range(x.shape[0]):
+        z = x[j] + bias[j]
+        count += (z < low[j]) | (z > high[j])
     return count > 0
 
 
 @njit(parallel=True, cache=True, fastmath=_FM)
-def forward(X, bias, family, p0, p1, M, R, coefs, A, block, low, high, flags):
+def forward(X, bias, family, p0, p1, M, coefs, A, block, low, high, flags):
     """``A = F(X + bias)`` (``A`` may be ``X``), and which rows leave the limits.
 
     Parameters
     ----------
     X : ndarray of shape (n, m)
-        ``z`` without its bias (Fourier, polynomial) or ``u = tanh(z /
-        scale)`` (then ``bias`` is 0).
+        ``z`` without its intercepts (Fourier, polynomial) or ``u =
+        tanh(z / scale)`` (then ``bias`` is 0).
     bias : ndarray of shape (m,)
     family : int
     p0, p1 : float
         The family's numbers (frequency and the end of the range, inf for
         'periodic'; 1 / scale; centre and 1 / scale).
-    M, R : int
-        Number of functions, and of rows the family builds.
-    coefs : ndarray of shape (M, 1) or (M, m)
-        The combination: shared, or one column per unit.
+    M : int
+        Number of functions.
+    coefs : ndarray of shape (R,) or (R, m)
+        The combination over the R rows the family builds (zeros past M):
+        shared ('layer'), or one column per unit.
     A : ndarray of shape (n, m)
     block : int
         Rows per task.
@@ -373,50 +389,48 @@ def forward(X, bias, family, p0, p1, M, R, coefs, A, block, low, high, flags):
         ``flags[i]``: whether row i leaves the limits (with limits only).
     """
     n, m = X.shape
+    R = coefs.shape[0]
     for b in prange((n + block - 1) // block):
-        z = np.empty(m, X.dtype)
         buf = np.empty((R, m), X.dtype)
         chain = np.empty(m, X.dtype)
         vw = np.empty((2, m), X.dtype)
-        acc = np.empty(m, X.dtype)
         for i in range(b * block, min(n, (b + 1) * block)):
-            outside = _input_row(X[i], bias, z, low, high)
             if low.shape[0]:
-                flags[i] = outside
-            _fill(z, family, p0, p1, M, buf, chain, vw, False)
-            _combine(buf, coefs, M, acc)
-            for j in range(m):
-                A[i, j] = acc[j]
+                flags[i] = _outside(X[i], bias, low, high)
+            _fill(X[i], bias, family, p0, p1, M, buf, coefs, A[i], chain, vw, False)
+            if family != FOURIER:
+                _combine(buf, coefs, A[i])
 
 
 @njit(parallel=True, cache=True, fastmath=_FM)
-def backward(X, bias, family, p0, p1, M, R, slopes, dA, dZ, partial, block):
+def backward(X, bias, family, p0, p1, M, slopes, dA, dZ, partial, block):
     """``dZ = dA * F'(X + bias)`` and per-task sums of ``dA * Phi`` (``dZ`` may
     be ``dA``).
 
-    ``slopes`` (R, 1) or (R, m) are the coefficients of ``F'`` over the
-    rows (without the chain factor); ``partial[b]`` (M, m) receives the sum
-    over task b's rows of ``dA * Phi_k``: tasks depend on ``block`` only,
-    so the result does not depend on the number of threads.
+    ``slopes`` (R,) or (R, m) are the coefficients of ``F'`` over the rows
+    (without the chain factor); ``partial[b]`` (M, m) receives the sum over
+    task b's rows of ``dA * Phi_k``: tasks depend on ``block`` only, so the
+    result does not depend on the number of threads.
     """
     n, m = X.shape
+    R = slopes.shape[0]
     has_chain = family == CHEBYSHEV or family == LEGENDRE
     has_chain = has_chain or (family == FOURIER and p1 < np.inf)
-    no_limits = bias[:0]
     for b in prange((n + block - 1) // block):
-        z = np.empty(m, X.dtype)
         buf = np.empty((R, m), X.dtype)
         chain = np.empty(m, X.dtype)
         vw = np.empty((2, m), X.dtype)
         slope = np.empty(m, X.dtype)
-        g = np.empty(m, X.dtype)
         acc = partial[b]
         for i in range(b * block, min(n, (b + 1) * block)):
-            _input_row(X[i], bias, z, no_limits, no_limits)
-            _fill(z, family, p0, p1, M, buf, chain, vw, has_chain)
-            for j in range(m):
-                g[j] = dA[i, j]
-            _gradient_rows(buf, slopes, g, M, acc, slope)
+            x, g = X[i], dA[i]
+            _fill(x, bias, family, p0, p1, M, buf, slopes, slope, chain, vw, has_chain)
+            if family == FOURIER:  # the slope came with the rows
+                for k in range(M):
+                    for j in range(m):
+                        acc[k, j] += g[j] * buf[k, j]
+            else:
+                _gradient_rows(buf, slopes, g, M, acc, slope)
             if has_chain:
                 for j in range(m):
                     slope[j] *= chain[j]
