@@ -31,9 +31,11 @@ ENVIRONMENT_VARIABLE = "SKLEARN_VNN_KERNELS"
 _MODES = ("auto", "numba", "numpy")
 
 # rows of samples per task: the tasks depend on n_samples only (at most
-# _MAX_TASKS of them), so sums over tasks, and so results, do not depend on
-# the number of threads
-_MIN_BLOCK, _MAX_TASKS = 32, 32
+# _MAX_TASKS of them, of at least _MIN_BLOCK rows, and a multiple of 8 when
+# there are 8 or more, so that 2, 4 or 8 threads share them evenly: a batch
+# of 200 rows makes 8 tasks of 25), so sums over tasks, and so results, do
+# not depend on the number of threads
+_MIN_BLOCK, _MAX_TASKS = 16, 32
 
 
 def kernel_mode():
@@ -158,7 +160,10 @@ def _use_blas_threads():
 
 
 def _block(n_samples):
-    return max(_MIN_BLOCK, -(-n_samples // _MAX_TASKS))
+    tasks = min(_MAX_TASKS, max(1, n_samples // _MIN_BLOCK))
+    if tasks >= 8:
+        tasks -= tasks % 8
+    return -(-n_samples // tasks)
 
 
 def _columns(coef, dtype, n_rows):
