@@ -30,12 +30,12 @@ from sklearn_vnn.bases import (
 ENVIRONMENT_VARIABLE = "SKLEARN_VNN_KERNELS"
 _MODES = ("auto", "numba", "numpy")
 
-# rows of samples per task: the tasks depend on n_samples only (at most
-# _MAX_TASKS of them, of at least _MIN_BLOCK rows, and a multiple of 8 when
-# there are 8 or more, so that 2, 4 or 8 threads share them evenly: a batch
-# of 200 rows makes 8 tasks of 25), so sums over tasks, and so results, do
-# not depend on the number of threads
-_MIN_BLOCK, _MAX_TASKS = 16, 32
+# the rows of samples are split evenly into tasks that depend on n_samples
+# only (at most _MAX_TASKS of them, of at least _MIN_ROWS rows, and a
+# multiple of 8 when there are 8 or more, so that 2, 4 or 8 threads share
+# them evenly: a batch of 200 rows makes 8 tasks of 25), so sums over tasks,
+# and so results, do not depend on the number of threads
+_MIN_ROWS, _MAX_TASKS = 16, 32
 
 
 def kernel_mode():
@@ -159,11 +159,9 @@ def _use_blas_threads():
     numba.set_num_threads(max(1, n))
 
 
-def _block(n_samples):
-    tasks = min(_MAX_TASKS, max(1, n_samples // _MIN_BLOCK))
-    if tasks >= 8:
-        tasks -= tasks % 8
-    return -(-n_samples // tasks)
+def _tasks(n_samples):
+    tasks = min(_MAX_TASKS, max(1, n_samples // _MIN_ROWS))
+    return tasks - tasks % 8 if tasks >= 8 else tasks
 
 
 def _columns(coef, dtype, n_rows):
@@ -226,7 +224,7 @@ def activate(family, Z, C, out=None, bias=None, check=None):
     coefs = _columns(C, dtype, family.n_rows)
     _compiled().forward(
         X, bias, family.family, kind(family.p0), kind(family.p1), M, coefs, A,
-        _block(n), low, high, rows,
+        _tasks(n), low, high, rows,
     )  # fmt: skip
     if check is not None:
         check.record(rows)
@@ -293,9 +291,8 @@ class Saved:
         family, X, C = self.family, self.X, self.C
         n, m = X.shape
         M = family.basis.n_basis
-        block = _block(n)
         kind = X.dtype.type
-        partial = np.zeros((-(-n // block), M, m), dtype=X.dtype)
+        partial = np.zeros((_tasks(n), M, m), dtype=X.dtype)
         slopes = family.basis._slope_coefficients(np.asarray(C))
         slopes = _columns(slopes, X.dtype, family.n_rows)
         dA = np.ascontiguousarray(dA, dtype=X.dtype)
@@ -303,7 +300,7 @@ class Saved:
         _use_blas_threads()
         _compiled().backward(
             X, self.bias, family.family, kind(family.p0), kind(family.p1), M,
-            slopes, dA, dZ, partial, block,
+            slopes, dA, dZ, partial,
         )  # fmt: skip
         per_unit = partial.sum(axis=0, dtype=np.float64)  # (M, n_units)
         dC = per_unit.sum(axis=1) if np.ndim(C) == 1 else per_unit.T

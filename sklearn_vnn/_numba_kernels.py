@@ -362,7 +362,7 @@ def _outside(x, bias, low, high):
 
 
 @njit(parallel=True, cache=True, fastmath=_FM)
-def forward(X, bias, family, p0, p1, M, coefs, A, block, low, high, flags):
+def forward(X, bias, family, p0, p1, M, coefs, A, tasks, low, high, flags):
     """``A = F(X + bias)`` (``A`` may be ``X``), and which rows leave the limits.
 
     Parameters
@@ -381,8 +381,9 @@ def forward(X, bias, family, p0, p1, M, coefs, A, block, low, high, flags):
         The combination over the R rows the family builds (zeros past M):
         shared ('layer'), or one column per unit.
     A : ndarray of shape (n, m)
-    block : int
-        Rows per task.
+    tasks : int
+        Number of tasks: task b takes rows ``b n // tasks`` to ``(b + 1) n
+        // tasks``.
     low, high : ndarray of shape (m,) or (0,)
         Limits of ``X + bias`` for the range check; empty: no check.
     flags : ndarray of shape (n,) or (0,), dtype bool
@@ -390,11 +391,11 @@ def forward(X, bias, family, p0, p1, M, coefs, A, block, low, high, flags):
     """
     n, m = X.shape
     R = coefs.shape[0]
-    for b in prange((n + block - 1) // block):
+    for b in prange(tasks):
         buf = np.empty((R, m), X.dtype)
         chain = np.empty(m, X.dtype)
         vw = np.empty((2, m), X.dtype)
-        for i in range(b * block, min(n, (b + 1) * block)):
+        for i in range(b * n // tasks, (b + 1) * n // tasks):
             if low.shape[0]:
                 flags[i] = _outside(X[i], bias, low, high)
             _fill(X[i], bias, family, p0, p1, M, buf, coefs, A[i], chain, vw, False)
@@ -403,26 +404,28 @@ def forward(X, bias, family, p0, p1, M, coefs, A, block, low, high, flags):
 
 
 @njit(parallel=True, cache=True, fastmath=_FM)
-def backward(X, bias, family, p0, p1, M, slopes, dA, dZ, partial, block):
+def backward(X, bias, family, p0, p1, M, slopes, dA, dZ, partial):
     """``dZ = dA * F'(X + bias)`` and per-task sums of ``dA * Phi`` (``dZ`` may
     be ``dA``).
 
     ``slopes`` (R,) or (R, m) are the coefficients of ``F'`` over the rows
     (without the chain factor); ``partial[b]`` (M, m) receives the sum over
-    task b's rows of ``dA * Phi_k``: tasks depend on ``block`` only, so the
-    result does not depend on the number of threads.
+    task b's rows (as in :func:`forward`, ``len(partial)`` tasks) of ``dA *
+    Phi_k``: the tasks depend on the caller only, so the result does not
+    depend on the number of threads.
     """
     n, m = X.shape
     R = slopes.shape[0]
     has_chain = family == CHEBYSHEV or family == LEGENDRE
     has_chain = has_chain or (family == FOURIER and p1 < np.inf)
-    for b in prange((n + block - 1) // block):
+    tasks = partial.shape[0]
+    for b in prange(tasks):
         buf = np.empty((R, m), X.dtype)
         chain = np.empty(m, X.dtype)
         vw = np.empty((2, m), X.dtype)
         slope = np.empty(m, X.dtype)
         acc = partial[b]
-        for i in range(b * block, min(n, (b + 1) * block)):
+        for i in range(b * n // tasks, (b + 1) * n // tasks):
             x, g = X[i], dA[i]
             _fill(x, bias, family, p0, p1, M, buf, slopes, slope, chain, vw, has_chain)
             if family == FOURIER:  # the slope came with the rows

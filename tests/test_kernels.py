@@ -305,3 +305,13 @@ def test_range_warning_is_the_same_on_both_paths(monkeypatch):
             est.predict(shifted)
         messages.append(str(record[0].message))
     assert messages[0] == messages[1]
+
+
+def test_tasks_share_evenly_between_threads():
+    # the tasks depend on n_samples only; from 8 of them on they come in a
+    # multiple of 8, so that 2, 4 or 8 threads get the same number each
+    for n in range(1, 3000):
+        tasks = _kernels._tasks(n)
+        assert 1 <= tasks <= 32 and (n // tasks >= 16 or tasks == 1)
+        assert tasks % 8 == 0 or tasks < 8
+    assert _kernels._tasks(200) == 8 and _kernels._tasks(100_000) == 32
