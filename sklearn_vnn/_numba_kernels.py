@@ -446,9 +446,6 @@ def rows_out_of_range(Z, low, high, out):
     """``out[i]``: whether any ``Z[i, j]`` is below ``low[j]`` or above
     ``high[j]`` (NaN is neither), for the range check of predictions."""
     n, m = Z.shape
+    no_bias = np.zeros(m, Z.dtype)
     for i in prange(n):
-        count = 0
-        for j in range(m):
-            z = Z[i, j]
-            count += (z < low[j]) | (z > high[j])
-        out[i] = count > 0
+        out[i] = _outside(Z[i], no_bias, low, high)
