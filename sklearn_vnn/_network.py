@@ -245,9 +245,6 @@ def forward(
         if C is None or (hidden and on_preactivation is not None):
             Z += bias
             bias = None
-            if check is not None:
-                check(Z)
-                check = None
             if C is not None:
                 on_preactivation(layer, Z)
         if C is None:
