@@ -58,6 +58,26 @@ def _compiled():
     return _numba_kernels
 
 
+@functools.cache
+def _compiled_steps():
+    # imported with _numba_kernels' numba: None exactly when that one is
+    try:
+        from sklearn_vnn import _numba_steps
+    except ImportError:
+        return None
+    return _numba_steps
+
+
+def steps():
+    """The optimisers' compiled steps (:mod:`sklearn_vnn._numba_steps`), set
+    to run on the kernels' threads, or None when the kernels are not in use
+    (the optimisers then take their NumPy passes)."""
+    if not available():
+        return None
+    _use_blas_threads()
+    return _compiled_steps()
+
+
 def available():
     """Whether the numba kernels are installed and may be used.
 

@@ -4,9 +4,26 @@ Same rules and schedules as scikit-learn's MLP optimisers (momentum and
 Nesterov SGD with constant / invscaling / adaptive learning rates; Adam with
 bias correction folded into the step size), but each step is a handful of
 vectorised operations on the flat vector instead of a loop over arrays.
+With the numba kernels in use, each step is instead one compiled pass over
+the vector (:mod:`sklearn_vnn._numba_steps`), with the same result to the
+bit.
 """
 
 import numpy as np
+
+from sklearn_vnn import _kernels
+
+
+def _compiled_step(*arrays):
+    """The compiled steps when they apply to ``arrays`` (1-d, contiguous, of
+    one floating dtype), else None."""
+    dtype = arrays[0].dtype
+    if dtype not in (np.float32, np.float64):
+        return None
+    for a in arrays:
+        if a.ndim != 1 or a.dtype != dtype or not a.flags.c_contiguous:
+            return None
+    return _kernels.steps()
 
 
 class _Optimizer:
@@ -63,9 +80,18 @@ class SGD(_Optimizer):
     def step(self, theta, grad):
         """Update ``theta`` in place: v <- mu v - lr g; theta += v (or Nesterov).
 
-        ``grad`` is the only scratch space: it is overwritten.
+        ``grad`` is the only scratch space: it is overwritten. With the
+        kernels in use, one compiled pass instead, with the same result.
         """
         v = self.velocity
+        fused = _compiled_step(theta, grad, v)
+        if fused is not None:
+            kind = theta.dtype.type
+            fused.sgd(
+                theta, grad, v, kind(self.momentum), kind(self.learning_rate),
+                self.nesterov, fused.tasks(theta.size),
+            )  # fmt: skip
+            return
         v *= self.momentum
         grad *= self.learning_rate  # lr g
         v -= grad
@@ -132,10 +158,20 @@ class Adam(_Optimizer):
         """m <- b1 m + (1-b1) g; v <- b2 v + (1-b2) g^2; theta -= lr m/(sqrt(v)+eps).
 
         In-place passes over the flat vector, with ``grad`` as the only
-        scratch space (it is overwritten); no temporaries.
+        scratch space (it is overwritten); no temporaries. With the kernels
+        in use, one compiled pass instead, with the same result.
         """
         self.t += 1
         m, v = self.m, self.v
+        fused = _compiled_step(theta, grad, m, v)
+        if fused is not None:
+            kind = theta.dtype.type
+            b1, b2 = self.beta_1, self.beta_2
+            fused.adam(
+                theta, grad, m, v, kind(b1), kind(b2), kind(1 - b2),
+                kind(self.epsilon), kind(self._rate()), fused.tasks(theta.size),
+            )  # fmt: skip
+            return
         # b1 m + (1 - b1) g written as b1 (m - g) + g: no buffer for (1 - b1) g
         m -= grad
         m *= self.beta_1
@@ -144,16 +180,21 @@ class Adam(_Optimizer):
         grad *= 1 - self.beta_2
         v *= self.beta_2
         v += grad
+        np.sqrt(v, out=grad)
+        grad += self.epsilon
+        np.divide(m, grad, out=grad)
+        grad *= self._rate()
+        theta -= grad
+
+    def _rate(self):
+        """The step size at step ``t``, with the bias correction (kept as
+        ``learning_rate``)."""
         self.learning_rate = float(
             self.learning_rate_init
             * np.sqrt(1 - self.beta_2**self.t)
             / (1 - self.beta_1**self.t)
         )
-        np.sqrt(v, out=grad)
-        grad += self.epsilon
-        np.divide(m, grad, out=grad)
-        grad *= self.learning_rate
-        theta -= grad
+        return self.learning_rate
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}

@@ -14,6 +14,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from threadpoolctl import threadpool_limits
 
 from sklearn_vnn import VNNClassifier, VNNRegressor, _kernels, _network
+from sklearn_vnn._optimizers import SGD, Adam
 from sklearn_vnn._range_check import OutOfRangeWarning, RangeCheck
 from sklearn_vnn.bases import (
     ChebyshevBasis,
@@ -315,3 +316,54 @@ def test_tasks_share_evenly_between_threads():
         assert 1 <= tasks <= 32 and (n // tasks >= 16 or tasks == 1)
         assert tasks % 8 == 0 or tasks < 8
     assert _kernels._tasks(200) == 8 and _kernels._tasks(100_000) == 32
+
+
+def _adam(n, dtype):
+    return Adam(n, dtype, learning_rate_init=0.01)
+
+
+def _nesterov(n, dtype):
+    return SGD(n, dtype, 0.05, momentum=0.8, nesterov=True)
+
+
+def _momentum(n, dtype):
+    return SGD(n, dtype, 0.05, momentum=0.8, nesterov=False)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    "make, kernel", [(_adam, "adam"), (_nesterov, "sgd"), (_momentum, "sgd")]
+)
+def test_compiled_optimiser_steps_give_numpys_bits(
+    monkeypatch, make, kernel, dtype, threads
+):
+    from sklearn_vnn import _numba_steps
+
+    # several tasks, the last one longer than the others
+    n = 3 * _numba_steps._CHUNK + 5
+    rng = np.random.default_rng(4)
+    start = rng.standard_normal(n).astype(dtype)
+    grads = [rng.standard_normal(n).astype(dtype) for _ in range(4)]
+    calls = []
+    compiled = getattr(_numba_steps, kernel)
+
+    def spy(*args):
+        calls.append(args[-1])
+        return compiled(*args)
+
+    monkeypatch.setattr(_numba_steps, kernel, spy)
+    ends = {}
+    for mode in ("numpy", "numba"):
+        monkeypatch.setenv("SKLEARN_VNN_KERNELS", mode)
+        theta, optimizer = start.copy(), make(n, dtype)
+        with threadpool_limits(limits=threads):
+            for g in grads:
+                optimizer.step(theta, g.copy())
+        state = [v for v in vars(optimizer).values() if isinstance(v, np.ndarray)]
+        ends[mode] = [theta, *state]
+    assert calls == [3] * len(grads)  # the numba run took the compiled step
+    assert not np.array_equal(ends["numba"][0], start)
+    for ours, numpys in zip(ends["numba"], ends["numpy"], strict=True):
+        assert ours.dtype == dtype
+        assert_array_equal(ours, numpys)
