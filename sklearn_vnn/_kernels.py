@@ -132,7 +132,8 @@ class _Family:
         kind = type(basis)
         if kind is FourierBasis:
             end = basis.scale if basis.extrapolation == "constant" else np.inf
-            return cls(basis, k.FOURIER, basis.frequency, end, 2 * ((M + 1) // 2))
+            rows = k.n_fourier_rows(M)
+            return cls(basis, k.FOURIER, basis.frequency, end, rows)
         if kind is PolynomialBasis:
             return cls(basis, k.POLYNOMIAL, basis.centre, 1.0 / basis.scale, M + 2)
         if kind in (ChebyshevBasis, LegendreBasis):
@@ -312,7 +313,7 @@ class Saved:
         n, m = X.shape
         M = family.basis.n_basis
         kind = X.dtype.type
-        partial = np.zeros((_tasks(n), M, m), dtype=X.dtype)
+        partial = np.zeros((_tasks(n), family.n_rows, m), dtype=X.dtype)
         slopes = family.basis._slope_coefficients(np.asarray(C))
         slopes = _columns(slopes, X.dtype, family.n_rows)
         dA = np.ascontiguousarray(dA, dtype=X.dtype)
@@ -322,6 +323,6 @@ class Saved:
             X, self.bias, family.family, kind(family.p0), kind(family.p1), M,
             slopes, dA, dZ, partial,
         )  # fmt: skip
-        per_unit = partial.sum(axis=0, dtype=np.float64)  # (M, n_units)
+        per_unit = partial[:, :M].sum(axis=0, dtype=np.float64)  # (M, n_units)
         dC = per_unit.sum(axis=1) if np.ndim(C) == 1 else per_unit.T
         return dZ, dC

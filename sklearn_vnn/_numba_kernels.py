@@ -1,23 +1,22 @@
 """Fused activation kernels, compiled by numba (the optional ``fast`` extra).
 
 One kernel call runs a whole layer's activation, one row of samples at a
-time and the rows spread over threads: the basis rows of one sample are
-built in a small buffer that stays in cache, and combined (the Fourier rows
-as they are built). The forward kernel gives ``A = F(Z)`` (paper eq. 3 /
-Sec. III), adding the layer's intercepts to ``Z`` as it reads it and, for
-a prediction, flagging the rows out of the training range; the backward
-kernel builds the same rows again and gives, in one pass, ``dZ = dA *
-F'(Z)`` and the coefficient gradient ``sum_samples dA * Phi`` (eqs. 6, 12,
-15, 19-20), so that no ``(M, n_samples, n_units)`` array of basis values is
-ever stored. ``sklearn_vnn._kernels`` decides when these run; this module
-only computes.
+time and the rows spread over threads. The forward kernel gives ``A =
+F(Z)`` (paper eq. 3 / Sec. III), adding the layer's intercepts to ``Z`` as
+it reads it and, for a prediction, flagging the rows out of the training
+range; the backward kernel builds the same basis rows again and gives, in
+one pass, ``dZ = dA * F'(Z)`` and the coefficient gradient ``sum_samples
+dA * Phi`` (eqs. 6, 12, 15, 19-20), so that no ``(M, n_samples, n_units)``
+array of basis values is ever stored. The polynomial families build one
+sample's rows in a small buffer that stays in cache; the Fourier rows
+(:mod:`sklearn_vnn._numba_fourier`) live in registers only.
+``sklearn_vnn._kernels`` decides when these run; this module only computes.
 
 Rows per family (the same rows as each family's NumPy ``_fill``):
 
 * Fourier: ``sin(kwz), cos(kwz)``, k = 1..K, of ``z`` clipped to the
   design range ('constant' extrapolation; the chain factor is then the
-  range's indicator); the first order from a vectorisable sine/cosine
-  (below), the others by ``x_{k+1} = 2 cos(wz) x_k - x_{k-1}``.
+  range's indicator).
 * Chebyshev and Legendre of ``u = tanh(z / scale)``: their recurrences on
   ``u`` (NumPy computes ``u`` before the call), and the chain factor
   ``du/dz = (1 - u**2) / scale``.
@@ -26,239 +25,24 @@ Rows per family (the same rows as each family's NumPy ``_fill``):
   0)``, ``min(w, 0)``.
 """
 
-import math
-
 import numpy as np
-from numba import njit, prange, types
-from numba.extending import overload
+from numba import njit, prange
+
+from sklearn_vnn._numba_common import _FM, _as, _coef
+from sklearn_vnn._numba_fourier import (
+    first_harmonic,
+    fourier_rows,
+    fourier_slope,
+    n_fourier_rows,  # noqa: F401 (for _kernels, which allots the rows)
+)
 
 FOURIER, CHEBYSHEV, LEGENDRE, POLYNOMIAL = 0, 1, 2, 3
 
-# fused multiply-adds allowed (about 20% faster here), nothing else of
-# fastmath: NaN and infinity keep their meaning
-_FM = {"contract"}
-
-# Every kernel is compiled for the data's dtype and computes in it: float32
-# data gives float32 buffers, constants and series (twice the numbers per
-# vector instruction), float64 data float64 ones. A bare literal such as
-# 2.0 is a float64 to numba and would turn float32 arithmetic into float64,
-# so constants go through _as. A shared combination comes as a 1-d array of
-# coefficients, one per unit as a 2-d one: each gets its own compiled kernel
-# (_coef), the shared one with its coefficients held in registers.
-
-
-def _as(value, like):
-    """``value`` in the floating type of ``like`` (a scalar or an array)."""
-
-
-@overload(_as, inline="always")
-def _as_overload(value, like):
-    kind = like.dtype if isinstance(like, types.Array) else like
-
-    def cast(value, like):
-        return kind(value)
-
-    return cast
-
-
-def _coef(coefs, k, j):
-    """``coefs[k]`` for a shared combination (1-d), ``coefs[k, j]`` per unit."""
-
-
-@overload(_coef, inline="always")
-def _coef_overload(coefs, k, j):
-    if coefs.ndim == 1:
-        return lambda coefs, k, j: coefs[k]
-    return lambda coefs, k, j: coefs[k, j]
-
-
-# sin and cos: x = n pi/2 + r with |r| <= pi/4 (pi/2 in three parts, the
-# first two with trailing zero bits, so that n * part is exact while |n| <
-# 2**20 in float64, 2**12 in float32), then Taylor series whose remainder
-# at pi/4 is below the dtype's rounding: to r**17 and r**18 in float64
-# ((pi/4)**19 / 19! ~ 1e-19), to r**9 and r**10 in float32 ((pi/4)**11 /
-# 11! ~ 2e-9). Beyond |x| = _BIG, and for non-finite x, the libm functions
-# take over.
-def _constants(kind, pio2, sin_orders, cos_orders, big):
-    return (
-        kind(2.0 / math.pi),
-        tuple(kind(part) for part in pio2),
-        tuple(kind((-1.0) ** ((k - 1) // 2) / math.factorial(k)) for k in sin_orders),
-        tuple(kind((-1.0) ** (k // 2) / math.factorial(k)) for k in cos_orders),
-        kind(big),
-    )
-
-
-_TWO_OVER_PI, _PIO2, _S, _C, _BIG = _constants(
-    float,
-    (1.5707963267341256e00, 6.077100506506192e-11, 2.0222662487959506e-21),
-    (3, 5, 7, 9, 11, 13, 15, 17),
-    (2, 4, 6, 8, 10, 12, 14, 16, 18),
-    2.0**19,
-)
-_TWO_OVER_PI_32, _PIO2_32, _S_32, _C_32, _BIG_32 = _constants(
-    np.float32,
-    (1.57080078125, -4.453584551811218e-06, -8.705516307827565e-10),
-    (3, 5, 7, 9),
-    (2, 4, 6, 8, 10),
-    2.0**12,
-)
-
-
-@njit(inline="always", cache=True, fastmath=_FM)
-def _quadrant(n, s, c, one):
-    """``sin(x), cos(x)`` from those of ``r``: the quadrant q = n mod 4 turns
-    (s, c) by q quarter turns, a = cos(q pi/2) = |q - 2| - 1, b = sin(q pi/2)
-    = 1 - |q - 1| (no branches, so that a loop of it vectorises)."""
-    two = one + one
-    q = n - (two + two) * np.floor(n * _as(0.25, one))
-    a = np.abs(q - two) - one
-    b = one - np.abs(q - one)
-    return a * s + b * c, a * c - b * s
-
-
-def _series64(r):
-    s3, s5, s7, s9, s11, s13, s15, s17 = _S
-    c2, c4, c6, c8, c10, c12, c14, c16, c18 = _C
-    r2 = r * r
-    s = r2 * (s13 + r2 * (s15 + r2 * s17))
-    s = r + r * r2 * (s3 + r2 * (s5 + r2 * (s7 + r2 * (s9 + r2 * (s11 + s)))))
-    c = r2 * (c12 + r2 * (c14 + r2 * (c16 + r2 * c18)))
-    c = 1.0 + r2 * (c2 + r2 * (c4 + r2 * (c6 + r2 * (c8 + r2 * (c10 + c)))))
-    return s, c
-
-
-def _series32(r):
-    s3, s5, s7, s9 = _S_32
-    c2, c4, c6, c8, c10 = _C_32
-    r2 = r * r
-    s = r + r * r2 * (s3 + r2 * (s5 + r2 * (s7 + r2 * s9)))
-    c = _as(1.0, r) + r2 * (c2 + r2 * (c4 + r2 * (c6 + r2 * (c8 + r2 * c10))))
-    return s, c
-
-
-def _series(r):
-    """The Taylor series of ``sin(r), cos(r)`` in ``r``'s dtype, ``|r| <= 0.8``."""
-
-
-@overload(_series, inline="always", jit_options={"fastmath": _FM})
-def _series_overload(r):
-    return _series32 if r == types.float32 else _series64
-
-
-def _reduce(x):
-    """``n, r`` with ``x = n pi/2 + r``, ``|r| <= pi/4``, in ``x``'s dtype."""
-
-
-@overload(_reduce, inline="always", jit_options={"fastmath": _FM})
-def _reduce_overload(x):
-    single = x == types.float32
-    two_over_pi = _TWO_OVER_PI_32 if single else _TWO_OVER_PI
-    p1, p2, p3 = _PIO2_32 if single else _PIO2
-
-    def reduce(x):
-        n = np.rint(x * two_over_pi)
-        return n, ((x - n * p1) - n * p2) - n * p3
-
-    return reduce
-
-
-@njit(inline="always", cache=True, fastmath=_FM)
-def _sincos(x):
-    """``sin(x), cos(x)`` in ``x``'s dtype, for ``|x| < _big(x)``."""
-    n, r = _reduce(x)
-    s, c = _series(r)
-    return _quadrant(n, s, c, _as(1.0, x))
-
-
-# The held Fourier range is [-pi/2, pi/2] in w z by default: there the
-# series of x / 2 (|x / 2| <= 0.8, where their remainders are still below the
-# dtype's rounding) and the double angle need no reduction
-_SMALL = 1.6
-
-
-@njit(inline="always", cache=True, fastmath=_FM)
-def _sincos_small(x):
-    """``sin(x), cos(x)`` for ``|x| <= _SMALL``, without reduction."""
-    s, c = _series(x * _as(0.5, x))
-    return (s + s) * c, (c - s) * (c + s)
-
-
-def _big(x):
-    """Where ``_sincos`` hands over to libm, in ``x``'s dtype."""
-
-
-@overload(_big, inline="always")
-def _big_overload(x):
-    big = _BIG_32 if x == types.float32 else _BIG
-    return lambda x: big
-
-
-@njit(inline="always", cache=True, fastmath=_FM)
-def _held(x, end):
-    """``x`` clipped to ``[-end, end]``; NaN stays NaN."""
-    if x > end:
-        return end
-    if x < -end:
-        return -end
-    return x
-
-
-@njit(cache=True, fastmath=_FM)
-def _fourier_rows(x, bias, w, end, buf, coefs, acc, chain, need_chain):
-    """The rows of ``z = x + bias`` held within ``[-end, end]`` (end = inf:
-    'periodic'), and ``acc = sum_k coefs[k] * row_k`` as the rows come (no
-    second pass over them); ``chain``: 1 inside the range, 0 beyond and
-    for NaN. ``x`` is read only before ``acc`` is written (they may be one
-    array)."""
-    m, R = x.shape[0], buf.shape[0]
-    if need_chain:
-        for j in range(m):
-            z = x[j] + bias[j]
-            chain[j] = 1 if (z >= -end and z <= end) else 0
-    bad = 0
-    if abs(w * end) <= _SMALL:
-        # the held range (the default) needs no reduction
-        for j in range(m):
-            s, c = _sincos_small(_held(x[j] + bias[j], end) * w)
-            buf[0, j] = s
-            buf[1, j] = c
-    else:
-        for j in range(m):
-            s, c = _sincos(_held(x[j] + bias[j], end) * w)
-            buf[0, j] = s
-            buf[1, j] = c
-        # huge or not finite: the library functions there (a count first,
-        # in a loop that vectorises, keeps the usual case at full speed)
-        big = _big(w)
-        for j in range(m):
-            bad += not abs(_held(x[j] + bias[j], end) * w) < big
-        if bad:
-            for j in range(m):
-                wz = _held(x[j] + bias[j], end) * w
-                if not abs(wz) < big:
-                    buf[0, j] = math.sin(wz)
-                    buf[1, j] = math.cos(wz)
-    if R == 2:
-        for j in range(m):
-            acc[j] = _coef(coefs, 0, j) * buf[0, j] + _coef(coefs, 1, j) * buf[1, j]
-        return
-    one = _as(1.0, w)
-    for j in range(m):
-        s, c = buf[0, j], buf[1, j]
-        s2, c2 = (c + c) * s, (c + c) * c - one
-        buf[2, j] = s2
-        buf[3, j] = c2
-        acc[j] = _coef(coefs, 0, j) * s + _coef(coefs, 1, j) * c
-        acc[j] += _coef(coefs, 2, j) * s2 + _coef(coefs, 3, j) * c2
-    for k in range(4, R, 2):
-        for j in range(m):
-            two_c = buf[1, j] + buf[1, j]
-            sk = two_c * buf[k - 2, j] - buf[k - 4, j]
-            ck = two_c * buf[k - 1, j] - buf[k - 3, j]
-            buf[k, j] = sk
-            buf[k + 1, j] = ck
-            acc[j] += _coef(coefs, k, j) * sk + _coef(coefs, k + 1, j) * ck
+# numba keys a cached kernel on the text of the file that defines it, not
+# on the files whose functions it compiles in: this digest of those files
+# (tests/test_kernels.py checks it) makes this file change whenever they do,
+# so that no stale compiled kernel outlives an edit or an upgrade.
+_INLINED_SOURCES = "3aad27b8ee05d50e"
 
 
 @njit(cache=True, fastmath=_FM)
@@ -316,14 +100,9 @@ def _combine(buf, coefs, acc):
 
 
 @njit(cache=True, fastmath=_FM)
-def _fill(x, bias, family, p0, p1, M, buf, coefs, acc, chain, vw, need_chain):
-    """The family's rows for one sample of ``z = x + bias``, and for the
-    Fourier family also ``acc = sum_k coefs[k] * row_k`` (the others leave
-    the combination to the caller); ``chain`` gets ``du/dz`` if the family
-    has one (Fourier: only when ``need_chain``). ``acc`` may be ``x``."""
-    if family == FOURIER:
-        _fourier_rows(x, bias, p0, p1, buf, coefs, acc, chain, need_chain)
-        return
+def _fill(x, bias, family, p0, p1, M, buf, chain, vw):
+    """The rows of the polynomial families for one sample of ``z = x +
+    bias``; ``chain`` gets ``du/dz`` (Chebyshev, Legendre)."""
     if family == POLYNOMIAL:
         _polynomial_rows(x, bias, p0, p1, buf, M, vw)
     else:
@@ -349,6 +128,17 @@ def _gradient_rows(buf, slopes, g, M, acc, slope):
         else:
             for j in range(m):
                 slope[j] += _coef(slopes, k, j) * buf[k, j]
+
+
+@njit(cache=True, fastmath=_FM)
+def _chain_rule(g, slope, chain, has_chain, dz):
+    """``dz = g * slope``, times ``chain`` if ``has_chain``."""
+    if has_chain:
+        for j in range(g.shape[0]):
+            dz[j] = g[j] * (slope[j] * chain[j])
+    else:
+        for j in range(g.shape[0]):
+            dz[j] = g[j] * slope[j]
 
 
 @njit(cache=True, fastmath=_FM)
@@ -391,15 +181,21 @@ def forward(X, bias, family, p0, p1, M, coefs, A, tasks, low, high, flags):
     """
     n, m = X.shape
     R = coefs.shape[0]
+    fourier = family == FOURIER
     for b in prange(tasks):
-        buf = np.empty((R, m), X.dtype)
+        buf = np.empty((0 if fourier else R, m), X.dtype)
+        sc = np.empty((2, m), X.dtype)
+        state = np.empty((2, 4, m), X.dtype)
         chain = np.empty(m, X.dtype)
         vw = np.empty((2, m), X.dtype)
         for i in range(b * n // tasks, (b + 1) * n // tasks):
             if low.shape[0]:
                 flags[i] = _outside(X[i], bias, low, high)
-            _fill(X[i], bias, family, p0, p1, M, buf, coefs, A[i], chain, vw, False)
-            if family != FOURIER:
+            if fourier:
+                first_harmonic(X[i], bias, p0, p1, sc)
+                fourier_rows(sc, coefs, A[i], state, None, None)
+            else:
+                _fill(X[i], bias, family, p0, p1, M, buf, chain, vw)
                 _combine(buf, coefs, A[i])
 
 
@@ -416,29 +212,28 @@ def backward(X, bias, family, p0, p1, M, slopes, dA, dZ, partial):
     """
     n, m = X.shape
     R = slopes.shape[0]
+    fourier = family == FOURIER
     has_chain = family == CHEBYSHEV or family == LEGENDRE
-    has_chain = has_chain or (family == FOURIER and p1 < np.inf)
     tasks = partial.shape[0]
     for b in prange(tasks):
-        buf = np.empty((R, m), X.dtype)
+        buf = np.empty((0 if fourier else R, m), X.dtype)
+        sc = np.empty((2, m), X.dtype)
+        state = np.empty((2, 4, m), X.dtype)
         chain = np.empty(m, X.dtype)
         vw = np.empty((2, m), X.dtype)
         slope = np.empty(m, X.dtype)
         acc = partial[b]
         for i in range(b * n // tasks, (b + 1) * n // tasks):
             x, g = X[i], dA[i]
-            _fill(x, bias, family, p0, p1, M, buf, slopes, slope, chain, vw, has_chain)
-            if family == FOURIER:  # the slope came with the rows
-                for k in range(M):
-                    for j in range(m):
-                        acc[k, j] += g[j] * buf[k, j]
+            if fourier:
+                # the rows live in registers only, never stored
+                first_harmonic(x, bias, p0, p1, sc)
+                fourier_rows(sc, slopes, slope, state, g, acc)
+                fourier_slope(x, bias, p1, g, slope, dZ[i])
             else:
+                _fill(x, bias, family, p0, p1, M, buf, chain, vw)
                 _gradient_rows(buf, slopes, g, M, acc, slope)
-            if has_chain:
-                for j in range(m):
-                    slope[j] *= chain[j]
-            for j in range(m):
-                dZ[i, j] = g[j] * slope[j]
+                _chain_rule(g, slope, chain, has_chain, dZ[i])
 
 
 @njit(parallel=True, cache=True)

@@ -6,7 +6,10 @@ the families they know, and the environment variable that chooses the path
 must reject what it does not know.
 """
 
+import hashlib
+import importlib
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -73,6 +76,33 @@ def test_gradient_and_prediction_agree_with_numpy(monkeypatch, basis, scope, n_b
     assert_allclose(loss_nb, loss_np, rtol=1e-12)
     assert_allclose(grad_nb, grad_np, rtol=1e-10, atol=1e-12 * abs(grad_np).max())
     assert_allclose(est.predict(3 * X), pred_np, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("extrapolation", ["constant", "periodic"])
+@pytest.mark.parametrize("scope", ["layer", "neuron"])
+def test_fourier_blocks_agree_with_numpy_for_every_size(
+    monkeypatch, scope, extrapolation
+):
+    # the kernel builds the Fourier rows in blocks of four harmonics, the
+    # last possibly a half block: every way of cutting M into blocks (one
+    # block, a half one, several, several and a half, odd M) against NumPy's
+    # rows, for values, slopes and the coefficient gradient
+    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numba")
+    rng = np.random.default_rng(0)
+    Z = 2.0 * rng.normal(size=(40, 13))  # some beyond the held range
+    dA = rng.normal(size=Z.shape)
+    for M in (1, 2, 3, 4, 5, 6, 8, 9, 11, 12, 16, 17, 20, 23, 24, 32):
+        basis = FourierBasis(M, extrapolation=extrapolation)
+        C = rng.normal(size=M if scope == "layer" else (Z.shape[1], M))
+        A, saved = _kernels.activate(_kernels.family_of(basis), Z.copy(), C)
+        dZ, dC = saved.gradients(dA.copy())
+        A_np, Phi, slope = basis.activate(Z, C)
+        dC_np = np.einsum("kij,ij->jk", Phi, dA)  # (n_units, M)
+        if scope == "layer":
+            dC_np = dC_np.sum(axis=0)
+        assert_allclose(A, A_np, rtol=1e-12, atol=1e-12, err_msg=f"M={M}")
+        assert_allclose(dZ, dA * slope, rtol=1e-12, atol=1e-12, err_msg=f"M={M}")
+        assert_allclose(dC, dC_np, rtol=1e-11, atol=1e-12, err_msg=f"M={M}")
 
 
 @pytest.mark.parametrize("scope", ["layer", "neuron"])
@@ -306,6 +336,26 @@ def test_range_warning_is_the_same_on_both_paths(monkeypatch):
             est.predict(shifted)
         messages.append(str(record[0].message))
     assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize(
+    "module, sources",
+    [
+        ("_numba_fourier", ["_numba_common"]),
+        ("_numba_kernels", ["_numba_common", "_numba_fourier"]),
+    ],
+)
+def test_kernel_files_change_with_the_files_they_compile_in(module, sources):
+    # numba's cache would keep serving a kernel compiled from an old version
+    # of a file it calls into: each file holds the digest of those, so that
+    # editing one without updating the digest fails here
+    folder = Path(_kernels._compiled().__file__).parent
+    digest = hashlib.sha256()
+    for name in sources:
+        digest.update((folder / f"{name}.py").read_bytes())
+    expected = digest.hexdigest()[:16]
+    held = importlib.import_module(f"sklearn_vnn.{module}")._INLINED_SOURCES
+    assert held == expected, f"update _INLINED_SOURCES in {module}.py to {expected!r}"
 
 
 def test_tasks_share_evenly_between_threads():
