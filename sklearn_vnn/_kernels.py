@@ -104,22 +104,15 @@ def available():
     return True
 
 
-def _tanh_map(basis):
-    def prepare(Z):
-        np.multiply(Z, Z.dtype.type(1.0 / basis.scale), out=Z)
-        return np.tanh(Z, out=Z)
-
-    return prepare
-
-
 class _Family:
-    """A basis as the kernels see it: id, two numbers, rows, input map."""
+    """A basis as the kernels see it: id, two numbers, rows, and whether the
+    forward kernel maps its input (keeping the mapped values for backward)."""
 
-    def __init__(self, basis, family, p0, p1, n_rows, prepare=None):
+    def __init__(self, basis, family, p0, p1, n_rows, maps=False):
         self.basis = basis
         self.family, self.p0, self.p1 = family, float(p0), float(p1)
         self.n_rows = n_rows
-        self.prepare = prepare  # z -> the kernels' input, in place
+        self.maps = maps  # forward overwrites Z with u = tanh(z / scale)
 
     @classmethod
     def of(cls, basis):
@@ -138,12 +131,8 @@ class _Family:
             return cls(basis, k.POLYNOMIAL, basis.centre, 1.0 / basis.scale, M + 2)
         if kind in (ChebyshevBasis, LegendreBasis):
             family = k.CHEBYSHEV if kind is ChebyshevBasis else k.LEGENDRE
-            return cls(basis, family, 1.0 / basis.scale, 0.0, M, _tanh_map(basis))
+            return cls(basis, family, 1.0 / basis.scale, 0.0, M, maps=True)
         return None
-
-    def input(self, Z):
-        """The kernels' input for ``Z`` (``Z`` is overwritten)."""
-        return Z if self.prepare is None else self.prepare(Z)
 
 
 def family_of(basis):
@@ -208,13 +197,12 @@ def activate(family, Z, C, out=None, bias=None, check=None):
     out : ndarray of shape Z.shape, default=None
         Where to write ``A``; may be ``Z``.
     bias : ndarray of shape (n_units,), default=None
-        The layer's intercepts: the kernel adds them as it reads ``Z``
-        (families whose input is ``z`` itself), which saves a pass over the
-        layer; ``Z`` then keeps its values without them. For the others they
-        are added to ``Z`` first.
+        The layer's intercepts: the kernel adds them as it reads ``Z``,
+        which saves a pass over the layer. ``Z`` keeps its values without
+        them, or for Chebyshev and Legendre gets ``u = tanh(z / scale)``
+        (the kernels' input to backward).
     check : _range_check.LayerCheck, default=None
-        The layer's range check, done in the same pass (or before the input
-        map, for the families that have one).
+        The layer's range check (on ``z``), done in the same pass.
 
     Returns
     -------
@@ -226,30 +214,23 @@ def activate(family, Z, C, out=None, bias=None, check=None):
     dtype = Z.dtype
     none = np.zeros(0, dtype=dtype)
     low, high, rows = none, none, np.zeros(0, dtype=bool)
-    if family.prepare is not None:
-        if bias is not None:
-            Z += bias
-        bias = None
-        if check is not None:
-            check(Z)  # on z itself, before the map
-            check = None
     if check is not None:
         low, high = check.limits(dtype)
         rows = np.empty(n, dtype=bool)
     bias = np.zeros(m, dtype) if bias is None else np.asarray(bias, dtype=dtype)
-    X = family.input(Z)
-    A = np.empty_like(X) if out is None else out
+    A = np.empty_like(Z) if out is None else out
     _use_blas_threads()
     M = family.basis.n_basis
     kind = dtype.type
     coefs = _columns(C, dtype, family.n_rows)
     _compiled().forward(
-        X, bias, family.family, kind(family.p0), kind(family.p1), M, coefs, A,
+        Z, bias, family.family, kind(family.p0), kind(family.p1), M, coefs, A,
         _tasks(n), low, high, rows,
     )  # fmt: skip
     if check is not None:
         check.record(rows)
-    return A, Saved(family, X, C, bias)
+    # backward reads the mapped families' u, which holds the intercepts
+    return A, Saved(family, Z, C, np.zeros(m, dtype) if family.maps else bias)
 
 
 def rows_out_of_range(Z, low, high, out):

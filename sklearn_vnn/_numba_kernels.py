@@ -18,15 +18,18 @@ Rows per family (the same rows as each family's NumPy ``_fill``):
   design range ('constant' extrapolation; the chain factor is then the
   range's indicator).
 * Chebyshev and Legendre of ``u = tanh(z / scale)``: their recurrences on
-  ``u`` (NumPy computes ``u`` before the call), and the chain factor
-  ``du/dz = (1 - u**2) / scale``.
+  ``u`` (forward computes ``u`` and keeps it for backward), and the chain
+  factor ``du/dz = (1 - u**2) / scale``.
 * Polynomial (linear map, continued linearly): ``T_k(v) + T_k'(v) w`` with
   ``v = clip(u, -1, 1)``, ``w = u - v``, and the two slope rows ``max(w,
   0)``, ``min(w, 0)``.
 """
 
+import math
+
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.extending import overload
 
 from sklearn_vnn._numba_common import _FM, _as, _coef
 from sklearn_vnn._numba_fourier import (
@@ -43,6 +46,96 @@ FOURIER, CHEBYSHEV, LEGENDRE, POLYNOMIAL = 0, 1, 2, 3
 # (tests/test_kernels.py checks it) makes this file change whenever they do,
 # so that no stale compiled kernel outlives an edit or an upgrade.
 _INLINED_SOURCES = "3aad27b8ee05d50e"
+
+
+# tanh for the map u = tanh(z / scale) of Chebyshev and Legendre, in a form
+# whose loop vectorises (libm's tanh does not): tanh|t| = e / (e + 2) with
+# e = expm1(2|t|) = 2**n expm1(r) + (2**n - 1), where 2|t| = n log 2 + r,
+# |r| <= log(2) / 2 (log 2 in two parts, the first with trailing zero bits,
+# so that n * part is exact), expm1(r) by its Taylor series (the remainder
+# below the dtype's rounding: to r**13 in float64, (log(2) / 2)**13 / 14! ~
+# 1e-17 of r; to r**8 in float32, ~ 6e-10 of r) and 2**n as a product over
+# the bits of n (exact, no branch). Beyond |t| = cap, tanh rounds to 1 in
+# the dtype; NaN stays NaN. Everything is written out: a loop inside the
+# loop over the units would stop it vectorising.
+_INV_LOG2 = 1.0 / math.log(2.0)
+_LOG2_64 = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+_LOG2_32 = np.float32(0.693145751953125), np.float32(1.428606765330187045e-06)
+_E64 = tuple(1.0 / math.factorial(k) for k in range(2, 14))
+_E32 = tuple(np.float32(1.0 / math.factorial(k)) for k in range(2, 9))
+
+
+@njit(inline="always", cache=True, fastmath=_FM)
+def _expm1_64(r):
+    e2, e3, e4, e5, e6, e7, e8, e9, e10, e11, e12, e13 = _E64
+    p = e9 + r * (e10 + r * (e11 + r * (e12 + r * e13)))
+    p = e5 + r * (e6 + r * (e7 + r * (e8 + r * p)))
+    return r + r * r * (e2 + r * (e3 + r * (e4 + r * p)))
+
+
+@njit(inline="always", cache=True, fastmath=_FM)
+def _expm1_32(r):
+    e2, e3, e4, e5, e6, e7, e8 = _E32
+    return r + r * r * (
+        e2 + r * (e3 + r * (e4 + r * (e5 + r * (e6 + r * (e7 + r * e8)))))
+    )
+
+
+@njit(inline="always", cache=True, fastmath=_FM)
+def _bit(rest):
+    """The lowest bit of a whole ``rest >= 0``, and the bits above it."""
+    half = _as(0.5, rest)
+    above = np.floor(rest * half)
+    return rest - (above + above), above
+
+
+@njit(inline="always", cache=True, fastmath=_FM)
+def _pow2_64(n):
+    b0, n = _bit(n)
+    b1, n = _bit(n)
+    b2, n = _bit(n)
+    b3, n = _bit(n)
+    b4, b5 = _bit(n)  # n < 64
+    p = (1.0 + b0) * (1.0 + 3.0 * b1) * (1.0 + 15.0 * b2)
+    return p * ((1.0 + 255.0 * b3) * (1.0 + 65535.0 * b4) * (1.0 + 4294967295.0 * b5))
+
+
+@njit(inline="always", cache=True, fastmath=_FM)
+def _pow2_32(n):
+    one = _as(1.0, n)
+    b0, n = _bit(n)
+    b1, n = _bit(n)
+    b2, n = _bit(n)
+    b3, b4 = _bit(n)  # n < 32
+    p = (one + b0) * (one + _as(3.0, n) * b1) * (one + _as(15.0, n) * b2)
+    return p * ((one + _as(255.0, n) * b3) * (one + _as(65535.0, n) * b4))
+
+
+def _tanh(t):
+    """``tanh(t)`` in ``t``'s dtype, to a few roundings."""
+
+
+@overload(_tanh, inline="always", jit_options={"fastmath": _FM})
+def _tanh_overload(t):
+    single = t == types.float32
+    kind = np.float32 if single else float
+    cap, inv_log2 = kind(10.0 if single else 20.0), kind(_INV_LOG2)
+    l1, l2 = _LOG2_32 if single else _LOG2_64
+    expm1 = _expm1_32 if single else _expm1_64
+    pow2 = _pow2_32 if single else _pow2_64
+
+    def tanh(t):
+        a = abs(t)
+        if a > cap:
+            a = cap
+        y = a + a
+        n = np.rint(y * inv_log2)
+        p = pow2(n)
+        e = p * expm1((y - n * l1) - n * l2) + (p - _as(1.0, t))
+        u = np.divide(e, e + _as(2.0, t))  # no zero check: vectorises
+        return u if t >= 0 else -u
+
+    return tanh
 
 
 @njit(cache=True, fastmath=_FM)
@@ -100,17 +193,28 @@ def _combine(buf, coefs, acc):
 
 
 @njit(cache=True, fastmath=_FM)
-def _fill(x, bias, family, p0, p1, M, buf, chain, vw):
-    """The rows of the polynomial families for one sample of ``z = x +
-    bias``; ``chain`` gets ``du/dz`` (Chebyshev, Legendre)."""
+def _fill(x, bias, family, p0, p1, M, buf, chain, vw, forward):
+    """The rows of the polynomial families for one sample.
+
+    Polynomial: of ``z = x + bias``. Chebyshev and Legendre: forward maps
+    ``z = x + bias`` to ``u = tanh(z p0)`` and keeps ``u`` in ``x`` (for
+    backward); backward reads ``u = x`` (``bias`` is then 0) and gives
+    ``chain = du/dz``.
+    """
     if family == POLYNOMIAL:
         _polynomial_rows(x, bias, p0, p1, buf, M, vw)
+        return
+    u = vw[0]
+    if forward:
+        for j in range(x.shape[0]):
+            u[j] = _tanh((x[j] + bias[j]) * p0)
+        for j in range(x.shape[0]):
+            x[j] = u[j]
     else:
-        u = vw[0]
         for j in range(x.shape[0]):
             u[j] = x[j] + bias[j]
             chain[j] = (_as(1.0, p0) - u[j] * u[j]) * p0
-        _three_term_rows(u, buf, M, family == LEGENDRE)
+    _three_term_rows(u, buf, M, family == LEGENDRE)
 
 
 @njit(cache=True, fastmath=_FM)
@@ -158,8 +262,8 @@ def forward(X, bias, family, p0, p1, M, coefs, A, tasks, low, high, flags):
     Parameters
     ----------
     X : ndarray of shape (n, m)
-        ``z`` without its intercepts (Fourier, polynomial) or ``u =
-        tanh(z / scale)`` (then ``bias`` is 0).
+        ``z`` without its intercepts. Chebyshev and Legendre overwrite it
+        with their ``u = tanh((X + bias) / scale)``, which backward reads.
     bias : ndarray of shape (m,)
     family : int
     p0, p1 : float
@@ -195,7 +299,7 @@ def forward(X, bias, family, p0, p1, M, coefs, A, tasks, low, high, flags):
                 first_harmonic(X[i], bias, p0, p1, sc)
                 fourier_rows(sc, coefs, A[i], state, None, None)
             else:
-                _fill(X[i], bias, family, p0, p1, M, buf, chain, vw)
+                _fill(X[i], bias, family, p0, p1, M, buf, chain, vw, True)
                 _combine(buf, coefs, A[i])
 
 
@@ -231,7 +335,7 @@ def backward(X, bias, family, p0, p1, M, slopes, dA, dZ, partial):
                 fourier_rows(sc, slopes, slope, state, g, acc)
                 fourier_slope(x, bias, p1, g, slope, dZ[i])
             else:
-                _fill(x, bias, family, p0, p1, M, buf, chain, vw)
+                _fill(x, bias, family, p0, p1, M, buf, chain, vw, False)
                 _gradient_rows(buf, slopes, g, M, acc, slope)
                 _chain_rule(g, slope, chain, has_chain, dZ[i])
 

@@ -303,6 +303,29 @@ def test_sine_and_cosine_are_accurate(extrapolation, dtype):
         assert_allclose(A, exact, rtol=0, atol=atol)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tanh_map_is_accurate(dtype):
+    # Chebyshev's T_1 is u = tanh(z / scale) itself: the kernel's own tanh
+    # against float64 tanh of the kernel's argument, within a few roundings
+    # of the dtype, from tiny to saturated inputs; infinities give +-1, NaN
+    # stays NaN, and backward reads the u that forward kept
+    basis = ChebyshevBasis(2, scale=1.0)
+    family = _kernels._Family.of(basis)
+    z = np.concatenate([
+        np.linspace(-40, 40, 40001), np.geomspace(1e-300, 40, 3000),
+        -np.geomspace(1e-300, 40, 3000), [0.0, np.inf, -np.inf, np.nan],
+    ]).astype(dtype)  # fmt: skip
+    Z = z[None, :].copy()
+    A, saved = _kernels.activate(family, Z, np.array([0.0, 1.0]))
+    exact = np.tanh(z.astype(np.float64))
+    finite = ~np.isnan(exact)
+    eps = np.finfo(dtype).eps
+    tiny = np.finfo(dtype).tiny
+    assert_allclose(A[0, finite], exact[finite], rtol=4 * eps, atol=tiny)
+    assert np.isnan(A[0, ~finite]).all()
+    assert_array_equal(saved.X[0], A[0])
+
+
 @pytest.mark.parametrize("basis", FAMILIES)
 def test_bias_and_range_check_ride_on_the_kernel_pass(monkeypatch, basis):
     # the kernel adds the intercepts as it reads Z and flags the rows whose
