@@ -131,7 +131,8 @@ class _Family:
             return cls(basis, k.POLYNOMIAL, basis.centre, 1.0 / basis.scale, M + 2)
         if kind in (ChebyshevBasis, LegendreBasis):
             family = k.CHEBYSHEV if kind is ChebyshevBasis else k.LEGENDRE
-            return cls(basis, family, 1.0 / basis.scale, 0.0, M, maps=True)
+            rows = k.n_three_term_rows(M)
+            return cls(basis, family, 1.0 / basis.scale, 0.0, rows, maps=True)
         return None
 
 
@@ -225,7 +226,7 @@ def activate(family, Z, C, out=None, bias=None, check=None):
     coefs = _columns(C, dtype, family.n_rows)
     _compiled().forward(
         Z, bias, family.family, kind(family.p0), kind(family.p1), M, coefs, A,
-        _tasks(n), low, high, rows,
+        A is not Z, _tasks(n), low, high, rows,
     )  # fmt: skip
     if check is not None:
         check.record(rows)

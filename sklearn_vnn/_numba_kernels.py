@@ -7,9 +7,10 @@ it reads it and, for a prediction, flagging the rows out of the training
 range; the backward kernel builds the same basis rows again and gives, in
 one pass, ``dZ = dA * F'(Z)`` and the coefficient gradient ``sum_samples
 dA * Phi`` (eqs. 6, 12, 15, 19-20), so that no ``(M, n_samples, n_units)``
-array of basis values is ever stored. The polynomial families build one
+array of basis values is ever stored. The 'polynomial' family builds one
 sample's rows in a small buffer that stays in cache; the Fourier rows
-(:mod:`sklearn_vnn._numba_fourier`) live in registers only.
+(:mod:`sklearn_vnn._numba_fourier`) and the Chebyshev and Legendre rows
+(:mod:`sklearn_vnn._numba_three_term`) live in registers only.
 ``sklearn_vnn._kernels`` decides when these run; this module only computes.
 
 Rows per family (the same rows as each family's NumPy ``_fill``):
@@ -25,11 +26,8 @@ Rows per family (the same rows as each family's NumPy ``_fill``):
   0)``, ``min(w, 0)``.
 """
 
-import math
-
 import numpy as np
-from numba import njit, prange, types
-from numba.extending import overload
+from numba import njit, prange
 
 from sklearn_vnn._numba_common import _FM, _as, _coef
 from sklearn_vnn._numba_fourier import (
@@ -38,6 +36,12 @@ from sklearn_vnn._numba_fourier import (
     fourier_slope,
     n_fourier_rows,  # noqa: F401 (for _kernels, which allots the rows)
 )
+from sklearn_vnn._numba_three_term import (
+    map_to_u,
+    n_three_term_rows,  # noqa: F401 (for _kernels)
+    three_term_rows,
+    three_term_slope,
+)
 
 FOURIER, CHEBYSHEV, LEGENDRE, POLYNOMIAL = 0, 1, 2, 3
 
@@ -45,116 +49,22 @@ FOURIER, CHEBYSHEV, LEGENDRE, POLYNOMIAL = 0, 1, 2, 3
 # on the files whose functions it compiles in: this digest of those files
 # (tests/test_kernels.py checks it) makes this file change whenever they do,
 # so that no stale compiled kernel outlives an edit or an upgrade.
-_INLINED_SOURCES = "3aad27b8ee05d50e"
-
-
-# tanh for the map u = tanh(z / scale) of Chebyshev and Legendre, in a form
-# whose loop vectorises (libm's tanh does not): tanh|t| = e / (e + 2) with
-# e = expm1(2|t|) = 2**n expm1(r) + (2**n - 1), where 2|t| = n log 2 + r,
-# |r| <= log(2) / 2 (log 2 in two parts, the first with trailing zero bits,
-# so that n * part is exact), expm1(r) by its Taylor series (the remainder
-# below the dtype's rounding: to r**13 in float64, (log(2) / 2)**13 / 14! ~
-# 1e-17 of r; to r**8 in float32, ~ 6e-10 of r) and 2**n as a product over
-# the bits of n (exact, no branch). Beyond |t| = cap, tanh rounds to 1 in
-# the dtype; NaN stays NaN. Everything is written out: a loop inside the
-# loop over the units would stop it vectorising.
-_INV_LOG2 = 1.0 / math.log(2.0)
-_LOG2_64 = 6.93147180369123816490e-01, 1.90821492927058770002e-10
-_LOG2_32 = np.float32(0.693145751953125), np.float32(1.428606765330187045e-06)
-_E64 = tuple(1.0 / math.factorial(k) for k in range(2, 14))
-_E32 = tuple(np.float32(1.0 / math.factorial(k)) for k in range(2, 9))
-
-
-@njit(inline="always", cache=True, fastmath=_FM)
-def _expm1_64(r):
-    e2, e3, e4, e5, e6, e7, e8, e9, e10, e11, e12, e13 = _E64
-    p = e9 + r * (e10 + r * (e11 + r * (e12 + r * e13)))
-    p = e5 + r * (e6 + r * (e7 + r * (e8 + r * p)))
-    return r + r * r * (e2 + r * (e3 + r * (e4 + r * p)))
-
-
-@njit(inline="always", cache=True, fastmath=_FM)
-def _expm1_32(r):
-    e2, e3, e4, e5, e6, e7, e8 = _E32
-    return r + r * r * (
-        e2 + r * (e3 + r * (e4 + r * (e5 + r * (e6 + r * (e7 + r * e8)))))
-    )
-
-
-@njit(inline="always", cache=True, fastmath=_FM)
-def _bit(rest):
-    """The lowest bit of a whole ``rest >= 0``, and the bits above it."""
-    half = _as(0.5, rest)
-    above = np.floor(rest * half)
-    return rest - (above + above), above
-
-
-@njit(inline="always", cache=True, fastmath=_FM)
-def _pow2_64(n):
-    b0, n = _bit(n)
-    b1, n = _bit(n)
-    b2, n = _bit(n)
-    b3, n = _bit(n)
-    b4, b5 = _bit(n)  # n < 64
-    p = (1.0 + b0) * (1.0 + 3.0 * b1) * (1.0 + 15.0 * b2)
-    return p * ((1.0 + 255.0 * b3) * (1.0 + 65535.0 * b4) * (1.0 + 4294967295.0 * b5))
-
-
-@njit(inline="always", cache=True, fastmath=_FM)
-def _pow2_32(n):
-    one = _as(1.0, n)
-    b0, n = _bit(n)
-    b1, n = _bit(n)
-    b2, n = _bit(n)
-    b3, b4 = _bit(n)  # n < 32
-    p = (one + b0) * (one + _as(3.0, n) * b1) * (one + _as(15.0, n) * b2)
-    return p * ((one + _as(255.0, n) * b3) * (one + _as(65535.0, n) * b4))
-
-
-def _tanh(t):
-    """``tanh(t)`` in ``t``'s dtype, to a few roundings."""
-
-
-@overload(_tanh, inline="always", jit_options={"fastmath": _FM})
-def _tanh_overload(t):
-    single = t == types.float32
-    kind = np.float32 if single else float
-    cap, inv_log2 = kind(10.0 if single else 20.0), kind(_INV_LOG2)
-    l1, l2 = _LOG2_32 if single else _LOG2_64
-    expm1 = _expm1_32 if single else _expm1_64
-    pow2 = _pow2_32 if single else _pow2_64
-
-    def tanh(t):
-        a = abs(t)
-        if a > cap:
-            a = cap
-        y = a + a
-        n = np.rint(y * inv_log2)
-        p = pow2(n)
-        e = p * expm1((y - n * l1) - n * l2) + (p - _as(1.0, t))
-        u = np.divide(e, e + _as(2.0, t))  # no zero check: vectorises
-        return u if t >= 0 else -u
-
-    return tanh
+_INLINED_SOURCES = "269f965d3f3c92be"
 
 
 @njit(cache=True, fastmath=_FM)
-def _three_term_rows(u, buf, M, legendre):
-    """``p_0..p_{M-1}`` of ``u`` by ``p_{k+1} = a_k u p_k - b_k p_{k-1}``:
-    Chebyshev ``T_k`` (a = 2, b = 1) or, with ``legendre``, Legendre
-    ``P_k`` (Bonnet: a = (2k+1)/(k+1), b = k/(k+1))."""
-    m = u.shape[0]
+def _chebyshev_rows(v, buf, M):
+    """``T_0..T_{M-1}`` of ``v`` by ``T_{k+1} = 2 v T_k - T_{k-1}``."""
+    m = v.shape[0]
     for j in range(m):
         buf[0, j] = 1.0
     if M > 1:
         for j in range(m):
-            buf[1, j] = u[j]
+            buf[1, j] = v[j]
+    two = _as(2.0, buf)
     for k in range(1, M - 1):
-        a, b = _as(2.0, buf), _as(1.0, buf)
-        if legendre:
-            a, b = _as((2.0 * k + 1.0) / (k + 1.0), buf), _as(k / (k + 1.0), buf)
         for j in range(m):
-            buf[k + 1, j] = u[j] * buf[k, j] * a - b * buf[k - 1, j]
+            buf[k + 1, j] = v[j] * buf[k, j] * two - buf[k - 1, j]
 
 
 @njit(cache=True, fastmath=_FM)
@@ -166,7 +76,7 @@ def _polynomial_rows(x, bias, centre, inv_scale, buf, M, vw):
         v = min(max(u, -one), one)
         vw[0, j] = v
         vw[1, j] = u - v
-    _three_term_rows(vw[0], buf, M, False)
+    _chebyshev_rows(vw[0], buf, M)
     # beyond the ends the tangent lines: k**2 w (odd k), k**2 |w| (even k)
     for k in range(1, M):
         kk = _as(k * k, buf)
@@ -193,31 +103,6 @@ def _combine(buf, coefs, acc):
 
 
 @njit(cache=True, fastmath=_FM)
-def _fill(x, bias, family, p0, p1, M, buf, chain, vw, forward):
-    """The rows of the polynomial families for one sample.
-
-    Polynomial: of ``z = x + bias``. Chebyshev and Legendre: forward maps
-    ``z = x + bias`` to ``u = tanh(z p0)`` and keeps ``u`` in ``x`` (for
-    backward); backward reads ``u = x`` (``bias`` is then 0) and gives
-    ``chain = du/dz``.
-    """
-    if family == POLYNOMIAL:
-        _polynomial_rows(x, bias, p0, p1, buf, M, vw)
-        return
-    u = vw[0]
-    if forward:
-        for j in range(x.shape[0]):
-            u[j] = _tanh((x[j] + bias[j]) * p0)
-        for j in range(x.shape[0]):
-            x[j] = u[j]
-    else:
-        for j in range(x.shape[0]):
-            u[j] = x[j] + bias[j]
-            chain[j] = (_as(1.0, p0) - u[j] * u[j]) * p0
-    _three_term_rows(u, buf, M, family == LEGENDRE)
-
-
-@njit(cache=True, fastmath=_FM)
 def _gradient_rows(buf, slopes, g, M, acc, slope):
     """``acc[k] += g * buf[k]`` for k < M and ``slope = sum_k slopes[k] *
     buf[k]`` over all rows, in one pass over them."""
@@ -235,14 +120,10 @@ def _gradient_rows(buf, slopes, g, M, acc, slope):
 
 
 @njit(cache=True, fastmath=_FM)
-def _chain_rule(g, slope, chain, has_chain, dz):
-    """``dz = g * slope``, times ``chain`` if ``has_chain``."""
-    if has_chain:
-        for j in range(g.shape[0]):
-            dz[j] = g[j] * (slope[j] * chain[j])
-    else:
-        for j in range(g.shape[0]):
-            dz[j] = g[j] * slope[j]
+def _times_slope(g, slope, dz):
+    """``dz = g * slope``."""
+    for j in range(g.shape[0]):
+        dz[j] = g[j] * slope[j]
 
 
 @njit(cache=True, fastmath=_FM)
@@ -256,14 +137,15 @@ def _outside(x, bias, low, high):
 
 
 @njit(parallel=True, cache=True, fastmath=_FM)
-def forward(X, bias, family, p0, p1, M, coefs, A, tasks, low, high, flags):
+def forward(X, bias, family, p0, p1, M, coefs, A, keep, tasks, low, high, flags):
     """``A = F(X + bias)`` (``A`` may be ``X``), and which rows leave the limits.
 
     Parameters
     ----------
     X : ndarray of shape (n, m)
         ``z`` without its intercepts. Chebyshev and Legendre overwrite it
-        with their ``u = tanh((X + bias) / scale)``, which backward reads.
+        with their ``u = tanh((X + bias) / scale)``, which backward reads
+        (with ``keep``).
     bias : ndarray of shape (m,)
     family : int
     p0, p1 : float
@@ -275,6 +157,9 @@ def forward(X, bias, family, p0, p1, M, coefs, A, tasks, low, high, flags):
         The combination over the R rows the family builds (zeros past M):
         shared ('layer'), or one column per unit.
     A : ndarray of shape (n, m)
+    keep : bool
+        Chebyshev and Legendre: whether to keep ``u`` in ``X`` (for
+        backward; not when ``A`` is ``X``).
     tasks : int
         Number of tasks: task b takes rows ``b n // tasks`` to ``(b + 1) n
         // tasks``.
@@ -286,11 +171,14 @@ def forward(X, bias, family, p0, p1, M, coefs, A, tasks, low, high, flags):
     n, m = X.shape
     R = coefs.shape[0]
     fourier = family == FOURIER
+    polynomial = family == POLYNOMIAL
+    legendre = family == LEGENDRE
     for b in prange(tasks):
-        buf = np.empty((0 if fourier else R, m), X.dtype)
+        buf = np.empty((R if polynomial else 0, m), X.dtype)
         sc = np.empty((2, m), X.dtype)
         state = np.empty((2, 4, m), X.dtype)
-        chain = np.empty(m, X.dtype)
+        state3 = np.empty((2, 2, m), X.dtype)
+        us = np.empty(m, X.dtype)
         vw = np.empty((2, m), X.dtype)
         for i in range(b * n // tasks, (b + 1) * n // tasks):
             if low.shape[0]:
@@ -298,9 +186,15 @@ def forward(X, bias, family, p0, p1, M, coefs, A, tasks, low, high, flags):
             if fourier:
                 first_harmonic(X[i], bias, p0, p1, sc)
                 fourier_rows(sc, coefs, A[i], state, None, None)
-            else:
-                _fill(X[i], bias, family, p0, p1, M, buf, chain, vw, True)
+            elif polynomial:
+                _polynomial_rows(X[i], bias, p0, p1, buf, M, vw)
                 _combine(buf, coefs, A[i])
+            else:
+                if keep:
+                    map_to_u(X[i], bias, p0, us, X[i])
+                else:
+                    map_to_u(X[i], bias, p0, us, None)
+                three_term_rows(us, legendre, coefs, A[i], state3, None, None)
 
 
 @njit(parallel=True, cache=True, fastmath=_FM)
@@ -317,27 +211,32 @@ def backward(X, bias, family, p0, p1, M, slopes, dA, dZ, partial):
     n, m = X.shape
     R = slopes.shape[0]
     fourier = family == FOURIER
-    has_chain = family == CHEBYSHEV or family == LEGENDRE
+    polynomial = family == POLYNOMIAL
+    legendre = family == LEGENDRE
     tasks = partial.shape[0]
     for b in prange(tasks):
-        buf = np.empty((0 if fourier else R, m), X.dtype)
+        buf = np.empty((R if polynomial else 0, m), X.dtype)
         sc = np.empty((2, m), X.dtype)
         state = np.empty((2, 4, m), X.dtype)
-        chain = np.empty(m, X.dtype)
+        state3 = np.empty((2, 2, m), X.dtype)
         vw = np.empty((2, m), X.dtype)
         slope = np.empty(m, X.dtype)
         acc = partial[b]
         for i in range(b * n // tasks, (b + 1) * n // tasks):
             x, g = X[i], dA[i]
+            # Fourier, Chebyshev and Legendre rows live in registers only
             if fourier:
-                # the rows live in registers only, never stored
                 first_harmonic(x, bias, p0, p1, sc)
                 fourier_rows(sc, slopes, slope, state, g, acc)
                 fourier_slope(x, bias, p1, g, slope, dZ[i])
-            else:
-                _fill(x, bias, family, p0, p1, M, buf, chain, vw, False)
+            elif polynomial:
+                _polynomial_rows(x, bias, p0, p1, buf, M, vw)
                 _gradient_rows(buf, slopes, g, M, acc, slope)
-                _chain_rule(g, slope, chain, has_chain, dZ[i])
+                _times_slope(g, slope, dZ[i])
+            else:
+                # x holds u (kept by forward), bias is 0
+                three_term_rows(x, legendre, slopes, slope, state3, g, acc)
+                three_term_slope(x, p0, g, slope, dZ[i])
 
 
 @njit(parallel=True, cache=True)

@@ -78,21 +78,28 @@ def test_gradient_and_prediction_agree_with_numpy(monkeypatch, basis, scope, n_b
     assert_allclose(est.predict(3 * X), pred_np, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("extrapolation", ["constant", "periodic"])
+BLOCKED = {
+    "fourier": FourierBasis,
+    "fourier-periodic": lambda M: FourierBasis(M, extrapolation="periodic"),
+    "chebyshev": ChebyshevBasis,
+    "legendre": LegendreBasis,
+}
+
+
 @pytest.mark.parametrize("scope", ["layer", "neuron"])
-def test_fourier_blocks_agree_with_numpy_for_every_size(
-    monkeypatch, scope, extrapolation
-):
-    # the kernel builds the Fourier rows in blocks of four harmonics, the
-    # last possibly a half block: every way of cutting M into blocks (one
-    # block, a half one, several, several and a half, odd M) against NumPy's
-    # rows, for values, slopes and the coefficient gradient
+@pytest.mark.parametrize("family", list(BLOCKED))
+def test_register_blocks_agree_with_numpy_for_every_size(monkeypatch, scope, family):
+    # the kernels build the Fourier, Chebyshev and Legendre rows in blocks
+    # (the Fourier rows' last possibly a half block): every way of cutting
+    # M into blocks (one block, a half one, several, several and a half,
+    # odd M) against NumPy's rows, for values, slopes and the coefficient
+    # gradient
     monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numba")
     rng = np.random.default_rng(0)
     Z = 2.0 * rng.normal(size=(40, 13))  # some beyond the held range
     dA = rng.normal(size=Z.shape)
     for M in (1, 2, 3, 4, 5, 6, 8, 9, 11, 12, 16, 17, 20, 23, 24, 32):
-        basis = FourierBasis(M, extrapolation=extrapolation)
+        basis = BLOCKED[family](M)
         C = rng.normal(size=M if scope == "layer" else (Z.shape[1], M))
         A, saved = _kernels.activate(_kernels.family_of(basis), Z.copy(), C)
         dZ, dC = saved.gradients(dA.copy())
@@ -365,7 +372,8 @@ def test_range_warning_is_the_same_on_both_paths(monkeypatch):
     "module, sources",
     [
         ("_numba_fourier", ["_numba_common"]),
-        ("_numba_kernels", ["_numba_common", "_numba_fourier"]),
+        ("_numba_three_term", ["_numba_common"]),
+        ("_numba_kernels", ["_numba_common", "_numba_fourier", "_numba_three_term"]),
     ],
 )
 def test_kernel_files_change_with_the_files_they_compile_in(module, sources):
