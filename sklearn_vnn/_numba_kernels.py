@@ -49,7 +49,7 @@ FOURIER, CHEBYSHEV, LEGENDRE, POLYNOMIAL = 0, 1, 2, 3
 # on the files whose functions it compiles in: this digest of those files
 # (tests/test_kernels.py checks it) makes this file change whenever they do,
 # so that no stale compiled kernel outlives an edit or an upgrade.
-_INLINED_SOURCES = "269f965d3f3c92be"
+_INLINED_SOURCES = "95121c187e027f6d"
 
 
 @njit(cache=True, fastmath=_FM)
@@ -190,10 +190,7 @@ def forward(X, bias, family, p0, p1, M, coefs, A, keep, tasks, low, high, flags)
                 _polynomial_rows(X[i], bias, p0, p1, buf, M, vw)
                 _combine(buf, coefs, A[i])
             else:
-                if keep:
-                    map_to_u(X[i], bias, p0, us, X[i])
-                else:
-                    map_to_u(X[i], bias, p0, us, None)
+                map_to_u(X[i], bias, p0, us, keep)
                 three_term_rows(us, legendre, coefs, A[i], state3, None, None)
 
 

@@ -91,7 +91,7 @@ def _tanh(t):
     """``tanh(t)`` in ``t``'s dtype, to a few roundings."""
 
 
-@overload(_tanh, inline="always", jit_options={"fastmath": _FM})
+@overload(_tanh, jit_options={"fastmath": _FM})
 def _tanh_overload(t):
     single = t == types.float32
     kind = np.float32 if single else float
@@ -116,12 +116,17 @@ def _tanh_overload(t):
 
 @njit(cache=True, fastmath=_FM)
 def map_to_u(x, bias, p0, us, keep):
-    """``us = tanh((x + bias) p0)``, also into ``keep`` unless it is None."""
-    for j in range(x.shape[0]):
-        u = _tanh((x[j] + bias[j]) * p0)
-        us[j] = u
-        if keep is not None:
-            keep[j] = u
+    """``us = tanh((x + bias) p0)``, and into ``x`` too if ``keep``."""
+    if keep:
+        # x itself, not a second name for it: a loop writing to another
+        # array that might overlap its input would not vectorise
+        for j in range(x.shape[0]):
+            u = _tanh((x[j] + bias[j]) * p0)
+            us[j] = u
+            x[j] = u
+    else:
+        for j in range(x.shape[0]):
+            us[j] = _tanh((x[j] + bias[j]) * p0)
 
 
 # Blocks of four rows, p_k .. p_{k+3}, each from the two rows before it. The
