@@ -14,8 +14,9 @@ no row is ever stored.
 import math
 
 import numpy as np
+from llvmlite import ir
 from numba import njit, types
-from numba.extending import overload
+from numba.extending import intrinsic, overload
 
 from sklearn_vnn._numba_common import _FM, _as, _coef
 
@@ -30,10 +31,10 @@ _INLINED_SOURCES = "924568e82b9289d0"
 # |r| <= log(2) / 2 (log 2 in two parts, the first with trailing zero bits,
 # so that n * part is exact), expm1(r) by its Taylor series (the remainder
 # below the dtype's rounding: to r**13 in float64, (log(2) / 2)**13 / 14! ~
-# 1e-17 of r; to r**8 in float32, ~ 6e-10 of r) and 2**n as a product over
-# the bits of n (exact, no branch). Beyond |t| = cap, tanh rounds to 1 in
-# the dtype; NaN stays NaN. Everything is written out: a loop inside the
-# loop over the units would stop it vectorising.
+# 1e-17 of r; to r**8 in float32, ~ 6e-10 of r) and 2**n from its exponent
+# bits (n <= 58). Beyond |t| = cap, tanh rounds to 1 in the dtype; NaN
+# stays NaN. Everything is written out: a loop inside the loop over the
+# units would stop it vectorising.
 _INV_LOG2 = 1.0 / math.log(2.0)
 _LOG2_64 = 6.93147180369123816490e-01, 1.90821492927058770002e-10
 _LOG2_32 = np.float32(0.693145751953125), np.float32(1.428606765330187045e-06)
@@ -57,34 +58,23 @@ def _expm1_32(r):
     )
 
 
-@njit(inline="always", cache=True, fastmath=_FM)
-def _bit(rest):
-    """The lowest bit of a whole ``rest >= 0``, and the bits above it."""
-    half = _as(0.5, rest)
-    above = np.floor(rest * half)
-    return rest - (above + above), above
+@intrinsic
+def _pow2(typingctx, n):
+    """``2**n`` for a whole ``n`` in the dtype's normal range, from its
+    exponent bits (integer add, shift and reinterpretation: they vectorise)."""
+    if n not in (types.float32, types.float64):
+        return None
+    single = n == types.float32
+    width, bias, shift = (32, 127, 23) if single else (64, 1023, 52)
+    real = ir.FloatType() if single else ir.DoubleType()
 
+    def codegen(context, builder, signature, args):
+        whole = ir.IntType(width)
+        k = builder.fptosi(args[0], whole)
+        k = builder.add(k, ir.Constant(whole, bias))
+        return builder.bitcast(builder.shl(k, ir.Constant(whole, shift)), real)
 
-@njit(inline="always", cache=True, fastmath=_FM)
-def _pow2_64(n):
-    b0, n = _bit(n)
-    b1, n = _bit(n)
-    b2, n = _bit(n)
-    b3, n = _bit(n)
-    b4, b5 = _bit(n)  # n < 64
-    p = (1.0 + b0) * (1.0 + 3.0 * b1) * (1.0 + 15.0 * b2)
-    return p * ((1.0 + 255.0 * b3) * (1.0 + 65535.0 * b4) * (1.0 + 4294967295.0 * b5))
-
-
-@njit(inline="always", cache=True, fastmath=_FM)
-def _pow2_32(n):
-    one = _as(1.0, n)
-    b0, n = _bit(n)
-    b1, n = _bit(n)
-    b2, n = _bit(n)
-    b3, b4 = _bit(n)  # n < 32
-    p = (one + b0) * (one + _as(3.0, n) * b1) * (one + _as(15.0, n) * b2)
-    return p * ((one + _as(255.0, n) * b3) * (one + _as(65535.0, n) * b4))
+    return n(n), codegen
 
 
 def _tanh(t):
@@ -98,7 +88,6 @@ def _tanh_overload(t):
     cap, inv_log2 = kind(10.0 if single else 20.0), kind(_INV_LOG2)
     l1, l2 = _LOG2_32 if single else _LOG2_64
     expm1 = _expm1_32 if single else _expm1_64
-    pow2 = _pow2_32 if single else _pow2_64
 
     def tanh(t):
         a = abs(t)
@@ -106,7 +95,7 @@ def _tanh_overload(t):
             a = cap
         y = a + a
         n = np.rint(y * inv_log2)
-        p = pow2(n)
+        p = _pow2(n if n >= 0 else _as(0.0, t))  # NaN: no integer
         e = p * expm1((y - n * l1) - n * l2) + (p - _as(1.0, t))
         u = np.divide(e, e + _as(2.0, t))  # no zero check: vectorises
         return u if t >= 0 else -u
