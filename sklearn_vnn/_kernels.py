@@ -152,14 +152,22 @@ def family_of(basis):
     return _Family.of(basis)
 
 
+@functools.cache
+def _blas():
+    # the network's one threadpoolctl view of BLAS (imported here: the
+    # network imports this module)
+    from sklearn_vnn._network import _blas_controller
+
+    return _blas_controller().select(user_api="blas")
+
+
 def _use_blas_threads():
     """Run the kernels on as many threads as BLAS may use now."""
     import numba
 
-    # imported here: the network imports this module
-    from sklearn_vnn._network import blas_threads
-
-    numba.set_num_threads(min(numba.config.NUMBA_NUM_THREADS, blas_threads()))
+    threads = [lib.num_threads for lib in _blas().lib_controllers]
+    n = min([numba.config.NUMBA_NUM_THREADS, *threads])
+    numba.set_num_threads(max(1, n))
 
 
 def _tasks(n_samples):

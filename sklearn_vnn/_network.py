@@ -30,7 +30,6 @@ and so do their gradients.
 """
 
 import functools
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from scipy import sparse
@@ -134,18 +133,6 @@ def _blas_controller():
     return ThreadpoolController()
 
 
-@functools.cache
-def _blas_libraries():
-    return _blas_controller().select(user_api="blas").lib_controllers
-
-
-def blas_threads():
-    """How many threads BLAS may use now (threadpoolctl's and joblib's
-    limits included): the activations' work follows it."""
-    threads = [lib.num_threads for lib in _blas_libraries()]
-    return max(1, min(threads, default=1))
-
-
 def activate(
     Z, C, basis, need_backward, overwrite_z=False, lean=False, bias=None, check=None
 ):
@@ -188,25 +175,12 @@ def activate(
     if Z.shape[0] <= block:
         return basis.activate(Z, C, False, out=Z if in_place else None)
     A = Z if in_place else np.empty(Z.shape, dtype=Z.dtype)
-
-    def run(start):
-        rows = slice(start, start + block)
-        basis.activate(Z[rows], C, False, out=A[rows])
-
-    starts = range(0, Z.shape[0], block)
-    threads = min(blas_threads(), len(starts))
     # the blocks' small, memory-bound products gain nothing from BLAS
-    # threads, and on a busy machine waking them costs more than the work:
-    # the blocks themselves go over as many threads instead (NumPy lets go
-    # of the GIL in its passes), each block the same work as on one
+    # threads, and on a busy machine waking them costs more than the work
     with _blas_controller().limit(limits=1, user_api="blas"):
-        if threads > 1:
-            with ThreadPoolExecutor(threads) as pool:
-                for _ in pool.map(run, starts):
-                    pass
-        else:
-            for start in starts:
-                run(start)
+        for start in range(0, Z.shape[0], block):
+            rows = slice(start, start + block)
+            basis.activate(Z[rows], C, False, out=A[rows])
     return A, None, None
 
 

@@ -7,9 +7,8 @@ straightforward formulas they replace, in float64 and float32.
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose, assert_array_equal
+from numpy.testing import assert_allclose
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
-from threadpoolctl import threadpool_limits
 
 from sklearn_vnn import _network
 from sklearn_vnn._optimizers import SGD, Adam
@@ -139,35 +138,6 @@ def test_blocked_prediction_equals_one_block(monkeypatch, scope):
     assert_allclose(inplace, whole, rtol=1e-12, atol=1e-12)
     # a caller's Z is left alone by default
     assert_allclose(Z, Z_before, rtol=0, atol=0)
-
-
-def test_blocked_prediction_spreads_the_blocks_over_blas_threads(monkeypatch):
-    # NumPy path: the blocks go over as many threads as BLAS may use, each
-    # block the same work as on one, so the numbers do not depend on them
-    monkeypatch.setenv("SKLEARN_VNN_KERNELS", "numpy")
-    monkeypatch.setattr(_network, "_PREDICT_BLOCK_BYTES", 1000)
-    pools = []
-    real = _network.ThreadPoolExecutor
-
-    def spy(workers):
-        pools.append(workers)
-        return real(workers)
-
-    monkeypatch.setattr(_network, "ThreadPoolExecutor", spy)
-    rng = np.random.default_rng(0)
-    basis = ChebyshevBasis(5)
-    Z = rng.standard_normal((1003, 6))
-    C = rng.standard_normal((6, 5))
-    results = {}
-    for threads in (1, 2):
-        with threadpool_limits(limits=threads, user_api="blas"):
-            allowed = _network.blas_threads()
-            A, _, _ = _network.activate(Z.copy(), C, basis, False, overwrite_z=True)
-        results[threads] = A
-    assert_array_equal(results[2], results[1])
-    assert_allclose(results[1], basis.activate(Z, C)[0], rtol=1e-12, atol=1e-12)
-    # one thread: no pool; two (where BLAS may take two): a pool of two
-    assert pools == ([2] if allowed == 2 else [])
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
