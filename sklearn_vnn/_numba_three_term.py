@@ -199,6 +199,8 @@ def _gradient_block(us, prev, k, steps, g, grad):
 
 @njit(cache=True, fastmath=_FM)
 def _block(us, prev, out, k, legendre, coefs, acc, g, grad):
+    """One block: its gradient rows (unless ``g`` is None), then its
+    combination, each in a loop of its own."""
     steps = _steps(k, legendre, us)
     if g is not None:
         _gradient_block(us, prev, k, steps, g, grad)
