@@ -1,7 +1,7 @@
 """What the compiled kernels share: their fastmath flags, dtype-true
 constants and coefficient look-up (the ``fast`` extra's numba)."""
 
-from numba import njit, types
+from numba import types
 from numba.extending import overload
 
 # fused multiply-adds allowed (about 20% faster here), nothing else of
@@ -40,20 +40,3 @@ def _coef_overload(coefs, k, j):
     if coefs.ndim == 1:
         return lambda coefs, k, j: coefs[k]
     return lambda coefs, k, j: coefs[k, j]
-
-
-@njit(inline="always", cache=True, fastmath=_FM)
-def _four_terms(coefs, k, j, r0, r1, r2, r3):
-    """``sum_r coefs[k + r] * r_r`` over four rows at unit ``j`` (in pairs)."""
-    v = _coef(coefs, k, j) * r0 + _coef(coefs, k + 1, j) * r1
-    return v + (_coef(coefs, k + 2, j) * r2 + _coef(coefs, k + 3, j) * r3)
-
-
-@njit(inline="always", cache=True, fastmath=_FM)
-def _store(acc, j, v, prev):
-    """``acc[j] = v`` in a first block (``prev`` None), else ``acc[j] += v``
-    (numba compiles the two cases apart: no branch in the loop)."""
-    if prev is None:
-        acc[j] = v
-    else:
-        acc[j] += v

@@ -14,11 +14,11 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
-from sklearn_vnn._numba_common import _FM, _as, _four_terms, _store
+from sklearn_vnn._numba_common import _FM, _as, _coef
 
 # numba keys a cached function on its own file's text: the digest of the
 # file compiled in (see _numba_kernels) makes this one change with it
-_INLINED_SOURCES = "5ae6d065670377d3"
+_INLINED_SOURCES = "924568e82b9289d0"
 
 
 # sin and cos: x = n pi/2 + r with |r| <= pi/4 (pi/2 in three parts, the
@@ -202,8 +202,28 @@ def n_fourier_rows(M):
 
 
 @njit(cache=True, fastmath=_FM)
+def _harmonics(sc, prev, j):
+    """The four harmonics of a block (sin, cos of each) at unit ``j``."""
+    s1, c1 = sc[0, j], sc[1, j]
+    t = c1 + c1
+    if prev is None:
+        sa, ca, sb, cb = -s1, c1, _as(0.0, s1), _as(1.0, s1)
+    else:
+        sa, ca, sb, cb = prev[0, j], prev[1, j], prev[2, j], prev[3, j]
+    r0 = t * sb - sa
+    r1 = t * cb - ca
+    r2 = t * r0 - sb
+    r3 = t * r1 - cb
+    r4 = t * r2 - r0
+    r5 = t * r3 - r1
+    r6 = t * r4 - r2
+    r7 = t * r5 - r3
+    return r0, r1, r2, r3, r4, r5, r6, r7
+
+
+@njit(cache=True, fastmath=_FM)
 def _half_harmonics(sc, prev, j):
-    """The first two harmonics of a block (sin, cos of each) at unit ``j``."""
+    """The first two harmonics of a block, for a last block of four rows."""
     s1, c1 = sc[0, j], sc[1, j]
     t = c1 + c1
     if prev is None:
@@ -213,18 +233,6 @@ def _half_harmonics(sc, prev, j):
     r0 = t * sb - sa
     r1 = t * cb - ca
     return r0, r1, t * r0 - sb, t * r1 - cb
-
-
-@njit(cache=True, fastmath=_FM)
-def _harmonics(sc, prev, j):
-    """The four harmonics of a block at unit ``j``."""
-    t = sc[1, j] + sc[1, j]
-    r0, r1, r2, r3 = _half_harmonics(sc, prev, j)
-    r4 = t * r2 - r0
-    r5 = t * r3 - r1
-    r6 = t * r4 - r2
-    r7 = t * r5 - r3
-    return r0, r1, r2, r3, r4, r5, r6, r7
 
 
 @njit(cache=True, fastmath=_FM)
@@ -241,7 +249,12 @@ def _half_block(sc, prev, k, coefs, acc, g, grad):
             grad[k + 3, j] += gj * r3
     for j in range(acc.shape[0]):
         r0, r1, r2, r3 = _half_harmonics(sc, prev, j)
-        _store(acc, j, _four_terms(coefs, k, j, r0, r1, r2, r3), prev)
+        v = _coef(coefs, k, j) * r0 + _coef(coefs, k + 1, j) * r1
+        v += _coef(coefs, k + 2, j) * r2 + _coef(coefs, k + 3, j) * r3
+        if prev is None:
+            acc[j] = v
+        else:
+            acc[j] += v
 
 
 @njit(cache=True, fastmath=_FM)
@@ -250,9 +263,14 @@ def _combined_block(sc, prev, out, k, coefs, acc):
     (``=`` for the first block)."""
     for j in range(acc.shape[0]):
         r0, r1, r2, r3, r4, r5, r6, r7 = _harmonics(sc, prev, j)
-        v = _four_terms(coefs, k, j, r0, r1, r2, r3)
-        v += _four_terms(coefs, k + 4, j, r4, r5, r6, r7)
-        _store(acc, j, v, prev)
+        v = _coef(coefs, k, j) * r0 + _coef(coefs, k + 1, j) * r1
+        v += _coef(coefs, k + 2, j) * r2 + _coef(coefs, k + 3, j) * r3
+        v += _coef(coefs, k + 4, j) * r4 + _coef(coefs, k + 5, j) * r5
+        v += _coef(coefs, k + 6, j) * r6 + _coef(coefs, k + 7, j) * r7
+        if prev is None:
+            acc[j] = v
+        else:
+            acc[j] += v
         if out is not None:
             out[0, j] = r4
             out[1, j] = r5

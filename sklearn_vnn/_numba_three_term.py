@@ -18,11 +18,11 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
-from sklearn_vnn._numba_common import _FM, _as, _four_terms, _store
+from sklearn_vnn._numba_common import _FM, _as, _coef
 
 # numba keys a cached function on its own file's text: the digest of the
 # file compiled in (see _numba_kernels) makes this one change with it
-_INLINED_SOURCES = "5ae6d065670377d3"
+_INLINED_SOURCES = "924568e82b9289d0"
 
 
 # tanh for the map u = tanh(z / scale) of Chebyshev and Legendre, in a form
@@ -179,7 +179,12 @@ def _combined_block(us, prev, out, k, steps, coefs, acc):
     block), and the block's last two rows into ``out``."""
     for j in range(acc.shape[0]):
         r0, r1, r2, r3 = _rows(us, prev, j, steps)
-        _store(acc, j, _four_terms(coefs, k, j, r0, r1, r2, r3), prev)
+        v = _coef(coefs, k, j) * r0 + _coef(coefs, k + 1, j) * r1
+        v += _coef(coefs, k + 2, j) * r2 + _coef(coefs, k + 3, j) * r3
+        if prev is None:
+            acc[j] = v
+        else:
+            acc[j] += v
         if out is not None:
             out[0, j] = r2
             out[1, j] = r3

@@ -8,6 +8,9 @@ must reject what it does not know.
 
 import hashlib
 import importlib
+import os
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -387,6 +390,43 @@ def test_kernel_files_change_with_the_files_they_compile_in(module, sources):
     expected = digest.hexdigest()[:16]
     held = importlib.import_module(f"sklearn_vnn.{module}")._INLINED_SOURCES
     assert held == expected, f"update _INLINED_SOURCES in {module}.py to {expected!r}"
+
+
+_BITS_SCRIPT = """
+import hashlib
+import numpy as np
+from sklearn_vnn import _kernels
+from sklearn_vnn.bases import make_basis
+rng = np.random.default_rng(0)
+for name in ("fourier", "chebyshev", "legendre", "polynomial"):
+    for shared in (True, False):
+        for dtype in (np.float64, np.float32):
+            family = _kernels._Family.of(make_basis(name, 8))
+            Z = rng.normal(size=(60, 8)).astype(dtype)
+            C = rng.normal(size=8 if shared else (8, 8))
+            bias, dA = rng.normal(size=8), rng.normal(size=Z.shape).astype(dtype)
+            A, saved = _kernels.activate(family, Z, C, bias=bias)
+            for part in (A, *saved.gradients(dA)):
+                print(hashlib.sha256(np.asarray(part).tobytes()).hexdigest())
+"""
+
+
+@pytest.mark.slow
+def test_cached_kernels_give_the_bits_of_a_fresh_compile(tmp_path):
+    # numba compiles a kernel afresh in one process and loads it from its
+    # cache in the next: with fused multiply-adds allowed, the two could
+    # round differently (they did once, when helpers moved between files),
+    # and a grid search over processes would then depend on its n_jobs
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", _BITS_SCRIPT], env=env, check=True,
+            capture_output=True, text=True,
+        ).stdout
+        for _ in range(2)
+    ]  # fmt: skip
+    assert len(runs[0].split()) == 4 * 2 * 2 * 3
+    assert runs[0] == runs[1]
 
 
 def test_tasks_share_evenly_between_threads():
