@@ -165,14 +165,13 @@ class BaseVNN(TrainingMixin, CallbackSupportMixin, BaseEstimator, ABC):
         # an overflow inside the network (huge inputs) is harmless while the
         # bounded bases saturate; only a non-finite output is worth a word
         with np.errstate(over="ignore", invalid="ignore"):
-            G, _ = _network.forward(
+            G = _network.predict_forward(
                 X,
                 self.coefs_,
                 self.intercepts_,
                 self.activation_coefs_,
                 self.output_activation_coefs_,
                 self.basis_,
-                need_backward=False,
                 range_check=check,
             )
             out = LINKS[self.out_activation_].inverse(G)

@@ -261,6 +261,56 @@ def forward(
     return A, cache
 
 
+# A prediction takes the network over blocks of rows, each block through
+# every layer before the next block: a block's pre-activations (about this
+# many bytes in the widest layer) stay in cache from the matrix product
+# through the activation to the next product, where whole layers would
+# stream every pre-activation through memory. Prediction on 100,000 rows,
+# hidden (256, 256), M=8, numba, 2 threads, VNN/MLP (medians of 9 paired
+# runs) for whole layers / blocks of 1, 2, 4, 8 MiB: Chebyshev float64
+# layer 1.29 / 1.29, 1.19, 1.19, 1.32; Fourier float64 neuron 1.16 / 1.20,
+# 1.11, 1.13, 1.35; Fourier float32 neuron 1.08-1.16 -> 0.94-0.97 at 2 MiB.
+_FORWARD_BLOCK_BYTES = 2 * 2**20
+
+
+def predict_forward(X, weights, biases, hidden_C, output_C, basis, range_check=None):
+    """The output before the link, as ``forward(..., need_backward=False)``
+    gives it, computed in blocks of rows (see ``_FORWARD_BLOCK_BYTES``).
+
+    The blocks split the rows evenly and depend on ``X``'s shape and dtype
+    only. Sparse input other than CSR goes through whole.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    weights, biases, hidden_C, output_C, basis
+        As for :func:`forward`.
+    range_check : _range_check.RangeCheck, default=None
+
+    Returns
+    -------
+    G : ndarray of shape (n_samples, n_outputs)
+    """
+    params = weights, biases, hidden_C, output_C, basis
+    n_samples = X.shape[0]
+    widest = max(W.shape[1] for W in weights)
+    rows = max(1, _FORWARD_BLOCK_BYTES // (widest * X.dtype.itemsize))
+    n_blocks = -(-n_samples // rows)
+    if n_blocks <= 1 or (sparse.issparse(X) and X.format != "csr"):
+        return forward(X, *params, need_backward=False, range_check=range_check)[0]
+    G = None
+    for b in range(n_blocks):
+        start, stop = b * n_samples // n_blocks, (b + 1) * n_samples // n_blocks
+        check = None if range_check is None else range_check.rows(start, stop)
+        block, _ = forward(
+            X[start:stop], *params, need_backward=False, range_check=check
+        )
+        if G is None:
+            G = np.empty((n_samples, block.shape[1]), dtype=block.dtype)
+        G[start:stop] = block
+    return G
+
+
 def backward(dG, cache, weights, grads, scope):
     """Backpropagate ``dG = dLoss/dG`` and write every gradient into ``grads``.
 

@@ -150,6 +150,13 @@ class RangeCheck:
         """The check of one hidden layer (a :class:`LayerCheck`)."""
         return LayerCheck(self, layer)
 
+    def rows(self, start, stop):
+        """The check of the rows ``start:stop`` alone, for a forward pass
+        over those rows (``_network.predict_forward`` runs blocks of rows
+        through the network one after the other): its layers count into
+        this check."""
+        return _RowBlock(self, slice(start, stop))
+
     def message(self, min_share=MIN_SHARE):
         """The warning's text, or None when too few rows are out of range."""
         n_out, n_rows = int(self.flagged.sum()), self.flagged.shape[0]
@@ -178,17 +185,18 @@ class LayerCheck:
     pass, from :meth:`limits`, and hand the flags to :meth:`record`.
     """
 
-    def __init__(self, check, layer):
-        self.check, self.index = check, layer
+    def __init__(self, check, layer, rows=slice(None)):
+        self.check, self.index, self.rows = check, layer, rows
 
     def limits(self, dtype):
         """``(low, high)``, one pair per unit, in ``dtype``."""
         return tuple(limit.astype(dtype) for limit in self.check.limits[self.index])
 
     def record(self, rows):
-        """Count the flagged ``rows`` (bool, one per sample) for this layer."""
-        self.check.per_layer[self.index] = int(rows.sum())
-        self.check.flagged |= rows
+        """Count the flagged ``rows`` (bool, one per sample of this check's
+        rows) for this layer."""
+        self.check.per_layer[self.index] += int(rows.sum())
+        self.check.flagged[self.rows] |= rows
 
     def __call__(self, Z):
         low, high = self.limits(Z.dtype)
@@ -211,3 +219,15 @@ class LayerCheck:
             np.greater(Zb, high, out=above[:m])
             below[:m] |= above[:m]
             below[:m].any(axis=1, out=rows[start : start + m])
+
+
+class _RowBlock:
+    """A :class:`RangeCheck` seen from a forward pass over some of its rows
+    (see :meth:`RangeCheck.rows`)."""
+
+    def __init__(self, check, rows):
+        self.check, self.rows = check, rows
+
+    def layer(self, layer):
+        """The check of one hidden layer on these rows."""
+        return LayerCheck(self.check, layer, self.rows)

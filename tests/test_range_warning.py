@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_diabetes, load_digits, load_iris
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import StandardScaler
@@ -165,3 +166,41 @@ def test_parameters_set_by_hand_are_not_checked():
     with warnings.catch_warnings():
         warnings.simplefilter("error", OutOfRangeWarning)
         est.predict(X + 10)
+
+
+@pytest.mark.parametrize("scope", ["layer", "neuron"])
+@pytest.mark.parametrize("sparse_input", [False, True])
+def test_row_blocks_count_as_one_pass(monkeypatch, sparse_input, scope):
+    """A prediction in blocks of rows (``_network.predict_forward``) flags
+    the rows, and counts them per layer, as one pass over all rows does."""
+    from sklearn_vnn import _network
+    from sklearn_vnn._range_check import range_check
+
+    X, y = _iris()
+    est = _clf(activation_scope=scope).fit(X, y)
+    rng = np.random.default_rng(0)
+    X_new = X.copy()
+    # out-of-range rows in the first, a middle and the last block
+    X_new[[0, 1, 60, 75, 149]] += 8.0 * rng.choice([-1.0, 1.0], size=(5, 4))
+    if sparse_input:
+        X_new = sp.csr_matrix(X_new)
+    params = (
+        est.coefs_,
+        est.intercepts_,
+        est.activation_coefs_,
+        est.output_activation_coefs_,
+        est.basis_,
+    )
+    whole = range_check(est, X.shape[0])
+    G_whole, _ = _network.forward(
+        X_new, *params, need_backward=False, range_check=whole
+    )
+    # 16 units of float64: blocks of 7 rows, so 22 blocks for 150 rows
+    monkeypatch.setattr(_network, "_FORWARD_BLOCK_BYTES", 7 * 16 * 8)
+    blocked = range_check(est, X.shape[0])
+    G_blocked = _network.predict_forward(X_new, *params, range_check=blocked)
+    assert_allclose(G_blocked, G_whole, rtol=1e-12, atol=1e-12)
+    assert whole.flagged.sum() >= 5
+    assert_array_equal(blocked.flagged, whole.flagged)
+    assert blocked.per_layer == whole.per_layer
+    assert blocked.message() == whole.message()
