@@ -49,7 +49,7 @@ FOURIER, CHEBYSHEV, LEGENDRE, POLYNOMIAL = 0, 1, 2, 3
 # on the files whose functions it compiles in: this digest of those files
 # (tests/test_kernels.py checks it) makes this file change whenever they do,
 # so that no stale compiled kernel outlives an edit or an upgrade.
-_INLINED_SOURCES = "96486cfb671af22d"
+_INLINED_SOURCES = "ec99f4ac041f21c8"
 
 
 @njit(cache=True, fastmath=_FM)

@@ -5,8 +5,8 @@ Forward maps ``z`` to ``u`` (with a tanh that vectorises, below) and keeps
 ``u`` for backward, which reads it back for the chain factor ``du/dz = (1
 - u**2) / scale``. The rows come from the three-term recurrence ``p_{k+1}
 = a_k u p_k - b_k p_{k-1}`` (Chebyshev ``T_k``: a = 2, b = 1; Legendre
-``P_k``, Bonnet: a = (2k+1)/(k+1), b = k/(k+1)), in blocks of four rows
-that live in registers only: each block is combined with the coefficients
+``P_k``, Bonnet: a = (2k+1)/(k+1), b = k/(k+1)), in blocks of eight rows
+(or four) that live in registers only: each block is combined with the coefficients
 (and, in backward, added into the coefficient gradient) as it is built, so
 no row is ever stored.
 """
@@ -118,19 +118,24 @@ def map_to_u(x, bias, p0, us, keep):
             us[j] = _tanh((x[j] + bias[j]) * p0)
 
 
-# Blocks of four rows, p_k .. p_{k+3}, each from the two rows before it. The
-# first block starts from p_{-2} = 1, p_{-1} = 0 with a_{-1} = 0, b_{-1} =
-# -1 and a_0 = 1, b_0 = 0, which give p_0 = 1 and p_1 = u exactly: every
-# block runs the same four steps. ``prev`` (p_{k-2}, p_{k-1}) is None for
-# the first block, ``out`` (where the next block finds its two) None for
-# the last: numba compiles each case apart, so that the loop has no branch.
-_ROWS = 4
+# Blocks of eight rows, p_k .. p_{k+7} (the last may be a half block of
+# four), each row from the two before it. The first block starts from
+# p_{-2} = 1, p_{-1} = 0 with a_{-1} = 0, b_{-1} = -1 and a_0 = 1, b_0 = 0,
+# which give p_0 = 1 and p_1 = u exactly: every block runs the same steps.
+# ``prev`` (p_{k-2}, p_{k-1}) is None for the first block, ``out`` (where
+# the next block finds its two) None for the last, and ``hi`` (the steps
+# of rows k+4 .. k+7) None for a half block: numba compiles each case
+# apart, so that the loop has no branch. Eight rows make M <= 8 (the
+# default) one pass over the units with nothing carried between blocks;
+# the eight rows, their coefficients and u still fit in the vector
+# registers.
+_ROWS, _HALF = 8, 4
 
 
 def n_three_term_rows(M):
-    """The rows the kernels take for ``M`` functions: whole blocks (the
-    coefficients past M are zero)."""
-    return _ROWS * -(-M // _ROWS)
+    """The rows the kernels take for ``M`` functions: whole blocks and half
+    blocks (the coefficients past M are zero)."""
+    return _HALF * -(-M // _HALF)
 
 
 @njit(inline="always", cache=True)
@@ -149,23 +154,19 @@ def _step(j, legendre, like):
 
 @njit(inline="always", cache=True)
 def _steps(k, legendre, like):
-    """``a_j`` for j = k - 1 .. k + 2, then the four ``b_j``."""
-    a0, b0 = _step(k - 1, legendre, like)
-    a1, b1 = _step(k, legendre, like)
-    a2, b2 = _step(k + 1, legendre, like)
-    a3, b3 = _step(k + 2, legendre, like)
-    return a0, a1, a2, a3, b0, b1, b2, b3
+    """``(a_j, b_j)`` for j = k - 1 .. k + 2: the steps to rows k .. k+3."""
+    return (
+        _step(k - 1, legendre, like),
+        _step(k, legendre, like),
+        _step(k + 1, legendre, like),
+        _step(k + 2, legendre, like),
+    )
 
 
 @njit(inline="always", cache=True, fastmath=_FM)
-def _rows(us, prev, j, steps):
-    """The block's four rows at unit ``j``."""
-    a0, a1, a2, a3, b0, b1, b2, b3 = steps
-    u = us[j]
-    if prev is None:
-        pm2, pm1 = _as(1.0, u), _as(0.0, u)
-    else:
-        pm2, pm1 = prev[0, j], prev[1, j]
+def _four(u, pm2, pm1, steps):
+    """Four rows from the two before them."""
+    (a0, b0), (a1, b1), (a2, b2), (a3, b3) = steps
     r0 = u * pm1 * a0 - b0 * pm2
     r1 = u * r0 * a1 - b1 * pm1
     r2 = u * r1 * a2 - b2 * r0
@@ -173,43 +174,70 @@ def _rows(us, prev, j, steps):
     return r0, r1, r2, r3
 
 
+@njit(inline="always", cache=True)
+def _start(prev, j, like):
+    """The two rows before the block, at unit ``j``."""
+    if prev is None:
+        return _as(1.0, like), _as(0.0, like)
+    return prev[0, j], prev[1, j]
+
+
+@njit(inline="always", cache=True, fastmath=_FM)
+def _weighted(coefs, k, j, r0, r1, r2, r3):
+    """``sum_r coefs[k + r] * r_r`` over four rows."""
+    v = _coef(coefs, k, j) * r0 + _coef(coefs, k + 1, j) * r1
+    return v + (_coef(coefs, k + 2, j) * r2 + _coef(coefs, k + 3, j) * r3)
+
+
 @njit(cache=True, fastmath=_FM)
-def _combined_block(us, prev, out, k, steps, coefs, acc):
+def _combined_block(us, prev, out, k, lo, hi, coefs, acc):
     """``acc (+)= sum_r coefs[k + r] * p_{k + r}`` (``=`` for the first
     block), and the block's last two rows into ``out``."""
     for j in range(acc.shape[0]):
-        r0, r1, r2, r3 = _rows(us, prev, j, steps)
-        v = _coef(coefs, k, j) * r0 + _coef(coefs, k + 1, j) * r1
-        v += _coef(coefs, k + 2, j) * r2 + _coef(coefs, k + 3, j) * r3
+        u = us[j]
+        pm2, pm1 = _start(prev, j, u)
+        r0, r1, r2, r3 = _four(u, pm2, pm1, lo)
+        v = _weighted(coefs, k, j, r0, r1, r2, r3)
+        if hi is not None:
+            r4, r5, r6, r7 = _four(u, r2, r3, hi)
+            v += _weighted(coefs, k + 4, j, r4, r5, r6, r7)
+            last = r6, r7
+        else:
+            last = r2, r3
         if prev is None:
             acc[j] = v
         else:
             acc[j] += v
         if out is not None:
-            out[0, j] = r2
-            out[1, j] = r3
+            out[0, j], out[1, j] = last
 
 
 @njit(cache=True, fastmath=_FM)
-def _gradient_block(us, prev, k, steps, g, grad):
+def _gradient_block(us, prev, k, lo, hi, g, grad):
     """``grad[k + r] += g * p_{k + r}`` over the block's rows."""
     for j in range(g.shape[0]):
-        r0, r1, r2, r3 = _rows(us, prev, j, steps)
-        gj = g[j]
+        u, gj = us[j], g[j]
+        pm2, pm1 = _start(prev, j, u)
+        r0, r1, r2, r3 = _four(u, pm2, pm1, lo)
         grad[k, j] += gj * r0
         grad[k + 1, j] += gj * r1
         grad[k + 2, j] += gj * r2
         grad[k + 3, j] += gj * r3
+        if hi is not None:
+            r4, r5, r6, r7 = _four(u, r2, r3, hi)
+            grad[k + 4, j] += gj * r4
+            grad[k + 5, j] += gj * r5
+            grad[k + 6, j] += gj * r6
+            grad[k + 7, j] += gj * r7
 
 
 @njit(cache=True, fastmath=_FM)
-def _block(us, prev, out, k, legendre, coefs, acc, g, grad):
+def _block(us, prev, out, k, lo, hi, coefs, acc, g, grad):
     """One block: its gradient rows (unless ``g`` is None), then its
     combination, each in a loop of its own."""
-    steps = _steps(k, legendre, us)
     if g is not None:
-        _gradient_block(us, prev, k, steps, g, grad)
-    _combined_block(us, prev, out, k, steps, coefs, acc)
+        _gradient_block(us, prev, k, lo, hi, g, grad)
+    _combined_block(us, prev, out, k, lo, hi, coefs, acc)
 
 
 @njit(cache=True, fastmath=_FM)
@@ -218,17 +246,28 @@ def three_term_rows(us, legendre, coefs, acc, state, g, grad):
     ``g`` is None, ``grad[k] += g * p_k(us)``; ``state`` (2, 2, m) is
     scratch space."""
     R = coefs.shape[0]
+    lo, hi = _steps(0, legendre, us), _steps(_HALF, legendre, us)
+    if R == _HALF:
+        _block(us, None, None, 0, lo, None, coefs, acc, g, grad)
+        return
     if R == _ROWS:
-        _block(us, None, None, 0, legendre, coefs, acc, g, grad)
+        _block(us, None, None, 0, lo, hi, coefs, acc, g, grad)
         return
     # the blocks between read one half of ``state`` and write the other
     # (one array read and written in the loop would not vectorise)
     src, dst = state[0], state[1]
-    _block(us, None, src, 0, legendre, coefs, acc, g, grad)
-    for k in range(_ROWS, R - _ROWS, _ROWS):
-        _block(us, src, dst, k, legendre, coefs, acc, g, grad)
+    _block(us, None, src, 0, lo, hi, coefs, acc, g, grad)
+    k = _ROWS
+    while R - k > _ROWS:
+        lo, hi = _steps(k, legendre, us), _steps(k + _HALF, legendre, us)
+        _block(us, src, dst, k, lo, hi, coefs, acc, g, grad)
         src, dst = dst, src
-    _block(us, src, None, R - _ROWS, legendre, coefs, acc, g, grad)
+        k += _ROWS
+    lo, hi = _steps(k, legendre, us), _steps(k + _HALF, legendre, us)
+    if R - k == _ROWS:
+        _block(us, src, None, k, lo, hi, coefs, acc, g, grad)
+    else:
+        _block(us, src, None, k, lo, None, coefs, acc, g, grad)
 
 
 @njit(cache=True, fastmath=_FM)
