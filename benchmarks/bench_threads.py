@@ -9,9 +9,9 @@ hidden (256, 256), batch 200, adam, M=8):
   backward kernels (the numba path) on a 200 x 256 batch, on one thread and
   on two, timed back to back and right after a two-thread matrix product
   of the same size, as in training. OpenBLAS's idle worker threads spin
-  for a while after each product (about 2**28 cycles by default) before
-  they sleep: on two cores, the spinning worker holds the core that the
-  kernels' second thread needs.
+  for a while after each product (a number of processor cycles fixed when
+  OpenBLAS is built) before they sleep: on two cores, the spinning worker
+  holds the core that the kernels' second thread needs.
 * **Epoch scaling** (one-thread wall time over default-thread wall time,
   as in ``bench_speed.py``) of VNN and MLP, in child processes started
   with OpenBLAS's default and with ``OPENBLAS_THREAD_TIMEOUT=4`` (its idle
