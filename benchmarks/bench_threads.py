@@ -209,7 +209,7 @@ def main(argv=None):
     if args.child:
         print(json.dumps(child(args.child, args.repeats)))
         return
-    load = [load_average(), None]
+    before = load_average()
     kernels = None
     if importlib.util.find_spec("numba"):
         kernels = kernel_times()
@@ -217,8 +217,8 @@ def main(argv=None):
     else:
         print("numba is not installed: no kernel timings", flush=True)
     rows = scaling_rows(args.rounds, args.repeats)
-    load[1] = load_average()
     command = "python benchmarks/bench_threads.py " + " ".join(argv or sys.argv[1:])
+    load = (before, load_average())
     text = report(kernels, rows, command.strip(), blas_description(), load)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)
